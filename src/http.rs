@@ -1,0 +1,93 @@
+//! The one HTTP client of a run (Uptime Kuma, the public URL check, the push ping): pooled
+//! connections, gzip, a per-request timeout, optional private CA, and a capped body reader.
+
+use std::path::Path;
+use std::time::Duration;
+
+use anyhow::{Context, bail};
+
+use crate::exit::ConfigError;
+
+/// Responses larger than this are refused: no Kuma, status page or document is near it, and
+/// a runaway body must not grow the process without bound.
+pub const MAX_BODY_BYTES: usize = 16 * 1024 * 1024;
+
+pub const USER_AGENT: &str = concat!("status/", env!("CARGO_PKG_VERSION"));
+
+/// Builds the shared client. `ca_cert` is a PEM file whose certificates are trusted in
+/// addition to the system roots (there is deliberately no switch to accept any certificate).
+pub fn client(
+    request_timeout: Duration,
+    ca_cert: Option<&Path>,
+    ca_setting: &str,
+) -> anyhow::Result<reqwest::Client> {
+    let mut builder = reqwest::Client::builder()
+        .user_agent(USER_AGENT)
+        .timeout(request_timeout)
+        .connect_timeout(request_timeout.min(Duration::from_secs(10)))
+        .pool_idle_timeout(Duration::from_secs(30))
+        .gzip(true);
+    if let Some(path) = ca_cert {
+        let pem = std::fs::read(path).map_err(|err| {
+            ConfigError::new(format!(
+                "{ca_setting}: cannot read {}: {err}; point it at a PEM file",
+                path.display()
+            ))
+        })?;
+        let certs = reqwest::Certificate::from_pem_bundle(&pem)
+            .ok()
+            .filter(|certs| !certs.is_empty())
+            .ok_or_else(|| {
+                ConfigError::new(format!(
+                    "{ca_setting}: {} holds no PEM certificate; expected -----BEGIN CERTIFICATE----- blocks",
+                    path.display()
+                ))
+            })?;
+        builder = builder.tls_certs_merge(certs);
+    }
+    builder.build().context("cannot set up the HTTP client")
+}
+
+/// Reads a response body, refusing one over `cap` bytes (checked while streaming, so a
+/// missing or lying Content-Length cannot get past it).
+pub async fn read_body_capped(
+    mut response: reqwest::Response,
+    cap: usize,
+) -> anyhow::Result<Vec<u8>> {
+    if let Some(len) = response.content_length()
+        && len > cap as u64
+    {
+        bail!("response body is {len} bytes, over the {cap}-byte limit");
+    }
+    let mut body = Vec::new();
+    while let Some(chunk) = response.chunk().await? {
+        if body.len() + chunk.len() > cap {
+            bail!("response body is over the {cap}-byte limit");
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body)
+}
+
+/// The URL without credentials, query or fragment: safe to name in a log line or error.
+pub fn redact(url: &reqwest::Url) -> String {
+    let mut shown = url.clone();
+    let _ = shown.set_username("");
+    let _ = shown.set_password(None);
+    shown.set_query(None);
+    shown.set_fragment(None);
+    shown.to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn redact_drops_credentials_and_query() {
+        let url =
+            reqwest::Url::parse("https://user:pw@kuma.example.com/api/push/TOKEN?status=up#x")
+                .unwrap();
+        assert_eq!(redact(&url), "https://kuma.example.com/api/push/TOKEN");
+    }
+}
