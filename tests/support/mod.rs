@@ -1,0 +1,21 @@
+//! Helpers shared by the integration tests; each test file includes them with `mod support;`.
+//!
+//! - `http_server`: a generic HTTP test server on a real socket (handler closure, latency,
+//!   never-answer replies, request log, connection count).
+//! - `kuma_fixtures`: an Uptime Kuma made of the captured responses, and the dashboard truth.
+
+// Each test binary uses a different subset of these helpers.
+#![allow(dead_code)]
+
+pub mod http_server;
+pub mod kuma_fixtures;
+
+use std::path::Path;
+
+/// The real `status` binary with an empty environment, run in `dir` (so no stray `./.env` is
+/// read): a test sets exactly the settings it means.
+pub fn status_command(dir: &Path) -> assert_cmd::Command {
+    let mut command = assert_cmd::Command::new(env!("CARGO_BIN_EXE_status"));
+    command.env_clear().current_dir(dir);
+    command
+}
