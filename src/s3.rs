@@ -75,7 +75,7 @@ impl SpacesSettings {
     /// Where requests go, for messages: the endpoint, or `AWS S3 (<region>)`.
     pub fn describe_endpoint(&self) -> String {
         match &self.endpoint {
-            Some(url) => crate::http::redact(url),
+            Some(url) => crate::http::redact(url).trim_end_matches('/').to_string(),
             None => format!("AWS S3 ({})", self.region),
         }
     }
