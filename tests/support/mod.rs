@@ -11,6 +11,8 @@
 pub mod http_server;
 pub mod kuma_fixtures;
 pub mod moto;
+pub mod publish;
+pub mod schema;
 
 use std::path::Path;
 
