@@ -227,12 +227,13 @@ fn read_override(settings: &Settings, now: DateTime<Utc>) -> OverrideState {
     state
 }
 
-/// Reads both sources and merges them: the document and whether a configured source failed.
+/// Reads both sources and merges them: the document, and the exit code its sources earn
+/// (3 when a configured source failed).
 async fn produce(
     settings: &Settings,
     now: DateTime<Utc>,
     budget: Budget,
-) -> anyhow::Result<(StatusDocument, Gathered)> {
+) -> anyhow::Result<(StatusDocument, Exit)> {
     let gathered = gather(settings, now, budget).await?;
     let manual = read_override(settings, now);
     let document = status::build(
@@ -244,7 +245,12 @@ async fn produce(
             publish_components: settings.publish.publish_components,
         },
     );
-    Ok((document, gathered))
+    let exit = if gathered.any_failed() {
+        Exit::Partial
+    } else {
+        Exit::Success
+    };
+    Ok((document, exit))
 }
 
 /// Writes `bytes` to `path` so that readers see the old file or the new one, never a mix: a
@@ -372,12 +378,7 @@ async fn publish(
     budget: Budget,
 ) -> anyhow::Result<Exit> {
     let now = Utc::now();
-    let (document, gathered) = produce(settings, now, budget).await?;
-    let exit = if gathered.any_failed() {
-        Exit::Partial
-    } else {
-        Exit::Success
-    };
+    let (document, exit) = produce(settings, now, budget).await?;
     let bytes = document.to_json();
     let output = &settings.publish.output;
     let summary = |done: &str, exit: Exit| {
@@ -417,12 +418,7 @@ async fn dry_run(settings: &Settings, budget: Budget) -> anyhow::Result<Exit> {
         tracing::warn!("{}", upload::MISSING_BUCKET);
     }
     let now = Utc::now();
-    let (document, gathered) = produce(settings, now, budget).await?;
-    let exit = if gathered.any_failed() {
-        Exit::Partial
-    } else {
-        Exit::Success
-    };
+    let (document, exit) = produce(settings, now, budget).await?;
     std::io::stdout()
         .write_all(&document.to_json())
         .context("cannot print the document to stdout")?;

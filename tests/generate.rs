@@ -105,7 +105,9 @@ fn generate_writes_the_merged_document_and_exits_0() {
         filetime::FileTime::from_unix_time(written_at.timestamp(), 0),
     )
     .unwrap();
+    // Every optional key: the API key brings the 1-year uptime from /metrics.
     let mut env = kuma_env(&kuma);
+    env.push(("KUMA_API_KEY", KumaVersion::V2_5_3.api_key().to_string()));
     env.push(("STATUS_PUBLISH_COMPONENTS", "true".into()));
     env.push(("BACKUP_DIR", backups.path().display().to_string()));
     let run = run(dir.path(), &["generate"], &env);
@@ -117,10 +119,10 @@ fn generate_writes_the_merged_document_and_exits_0() {
     );
     // The same Kuma, read by `status kuma --json`: the document carries its numbers rounded
     // to two decimals.
-    let kuma_run = self::run(dir.path(), &["kuma", "--json"], &kuma_env(&kuma));
+    let kuma_run = self::run(dir.path(), &["kuma", "--json"], &env);
     let report: Value = serde_json::from_slice(&kuma_run.stdout).unwrap();
     assert_eq!(document["platform_status"], report["platform_status"]);
-    for window in ["last_24h", "last_7d", "last_30d"] {
+    for window in ["last_24h", "last_7d", "last_30d", "last_1y"] {
         let raw = report["uptime"][window].as_f64().unwrap();
         assert_eq!(
             document["uptime"][window].as_f64(),
@@ -170,7 +172,7 @@ fn generate_writes_the_merged_document_and_exits_0() {
 }
 
 #[tokio::test]
-async fn kuma_down_exits_3_and_still_uploads_an_unknown_document() {
+async fn every_source_down_exits_3_and_still_uploads_an_all_unknown_document() {
     let moto = Moto::shared();
     let bucket = moto.create_bucket("kuma-down").await;
     let dir = tempfile::tempdir().unwrap();
@@ -178,13 +180,32 @@ async fn kuma_down_exits_3_and_still_uploads_an_unknown_document() {
     env.extend([
         ("KUMA_URL", refused_url()),
         ("KUMA_STATUS_PAGE", "main".to_string()),
+        ("BACKUP_BUCKET", "no-such-backup-bucket".to_string()),
     ]);
     let run = run(dir.path(), &["generate", "--upload"], &env);
     assert_eq!(run.code, 3, "{}", run.stderr);
-    assert!(run.stderr.contains("Uptime Kuma: "), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("WARN status::generate: Uptime Kuma: "),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.contains("WARN status::generate: backups: "),
+        "{}",
+        run.stderr
+    );
     let document = written(dir.path());
-    assert_eq!(document["platform_status"], "unknown");
-    assert_eq!(document["uptime"]["last_24h"], Value::Null);
+    let updated_at = document["updated_at"].clone();
+    assert_eq!(
+        document,
+        json!({
+            "updated_at": updated_at,
+            "platform_status": "unknown",
+            "uptime": {"last_24h": null, "last_7d": null, "last_30d": null},
+            "backups": {"last_backup_status": "unknown", "last_backup_time": null},
+            "schema_version": 1
+        })
+    );
     let local = std::fs::read(dir.path().join("status.json")).unwrap();
     assert_eq!(
         stored_object(moto, &bucket, "status.json").await,
