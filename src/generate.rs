@@ -152,7 +152,8 @@ async fn finish<T>(
             task.abort();
             tracing::warn!(
                 "{name}: no answer within {} (two thirds of --timeout); its fields are published as unknown",
-                humantime::format_duration(budget)
+                // Whole milliseconds: "6s 666ms", not "6s 666ms 666us 666ns".
+                humantime::format_duration(Duration::from_millis(budget.as_millis() as u64))
             );
             Outcome::Failed
         }
@@ -207,9 +208,9 @@ fn read_override(settings: &Settings, now: DateTime<Utc>) -> OverrideState {
     match &state {
         OverrideState::Absent => {}
         OverrideState::Active(manual) => tracing::info!(
-            "STATUS_OVERRIDE_FILE {}: platform_status forced to {:?} until {}",
+            "STATUS_OVERRIDE_FILE {}: platform_status forced to {} until {}",
             path.display(),
-            manual.platform_status,
+            status::wire_name(manual.platform_status),
             manual
                 .expires_at
                 .to_rfc3339_opts(chrono::SecondsFormat::Secs, true)

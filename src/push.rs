@@ -76,7 +76,7 @@ pub fn web_client(settings: &Settings) -> anyhow::Result<reqwest::Client> {
 
 /// How the run ended, as the push monitor hears it.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum PushResult {
+enum PushResult {
     Published,
     /// Nothing was published; a short reason (the run's one-line error).
     Failed(String),

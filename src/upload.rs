@@ -83,14 +83,6 @@ impl Target {
         })
     }
 
-    pub fn bucket(&self) -> &str {
-        &self.bucket
-    }
-
-    pub fn client(&self) -> &aws_sdk_s3::Client {
-        &self.client
-    }
-
     fn location(&self) -> String {
         format!("s3://{}/{}", self.bucket, self.settings.key)
     }
@@ -295,7 +287,7 @@ async fn upload_file(
         .clone()
         .unwrap_or_else(|| settings.publish.output.clone());
     let body = std::fs::read(&path)
-        .with_context(|| format!("cannot read {}; run status generate first", path.display()))?;
+        .with_context(|| format!("cannot read {} (status generate writes it)", path.display()))?;
     let document = StatusDocument::from_json(&body).map_err(|reason| {
         anyhow!(
             "{} is not a valid status document: {reason}; nothing was uploaded",
