@@ -44,10 +44,12 @@ pub async fn fetch(
         let http = http.clone();
         metrics_task.spawn(async move { http.metrics(&key).await });
     }
-    let (page, beats) = tokio::try_join!(
-        http.json(&Endpoint::StatusPage),
-        http.json(&Endpoint::Heartbeats)
-    )?;
+    // Concurrent; a status page failure ends the read at once, and wins over a heartbeat
+    // failure (it names the likelier fix: the URL or the slug).
+    let (page, beats) = tokio::try_join!(http.json(&Endpoint::StatusPage), async {
+        Ok(http.json(&Endpoint::Heartbeats).await)
+    })?;
+    let beats = beats?;
     let page = StatusPage::from_json(page)
         .map_err(|what| http.error(&Endpoint::StatusPage, Problem::Format(what)))?;
     let beats = Heartbeats::from_json(beats)
