@@ -254,55 +254,38 @@ fn assert_cache_busted(requests: &[LoggedRequest]) {
     assert_eq!(busters.len(), count, "cache busters are unique");
 }
 
+/// Reads `version`'s fixtures with `api_key` (none, or one that cannot help: a wrong key, or
+/// any key on 1.x) and checks the public values against the dashboard, the badges asked for
+/// (7 days and the version's 30 days for every monitor: 1.x never `30d`, 2.x never `720`) and
+/// the cache busters.
+async fn read_public_values(version: KumaVersion, api_key: Option<&str>) -> (KumaReport, String) {
+    let server = KumaFixture::new(version).start();
+    let mut settings = settings(&server.url());
+    settings.api_key = api_key.map(Secret::new);
+    let report = fetch_at_capture(version, &settings).await.unwrap();
+    check_against_truth(version, &serde_json::to_value(&report).unwrap(), false);
+    let requests = server.requests();
+    let mut durations = all_six("168");
+    durations.extend(all_six(if version.is_v2() { "30d" } else { "720" }));
+    assert_eq!(badge_paths(&requests), expected_badges(&durations));
+    assert_cache_busted(&requests);
+    (report, server.url())
+}
+
 #[tokio::test]
 async fn reads_2_5_3_as_its_dashboard_showed_it() {
-    let server = KumaFixture::new(KumaVersion::V2_5_3).start();
-    let report = fetch_at_capture(KumaVersion::V2_5_3, &settings(&server.url()))
-        .await
-        .unwrap();
-    check_against_truth(
-        KumaVersion::V2_5_3,
-        &serde_json::to_value(&report).unwrap(),
-        false,
-    );
+    let (report, _) = read_public_values(KumaVersion::V2_5_3, None).await;
     assert_eq!(report.platform_status, PlatformStatus::Degraded);
     assert_eq!(report.warnings, Vec::<String>::new());
-    let requests = server.requests();
     // Without a key: status page + heartbeats + 2 badges per monitor = 2 + 2N.
     assert_eq!(report.requests, 2 + 2 * 6);
-    assert_eq!(requests.len(), report.requests);
-    let mut durations = all_six("168");
-    durations.extend(all_six("30d"));
-    assert_eq!(
-        badge_paths(&requests),
-        expected_badges(&durations),
-        "2.x never gets 720"
-    );
-    assert_cache_busted(&requests);
 }
 
 #[tokio::test]
 async fn reads_1_23_as_its_dashboard_showed_it() {
-    let server = KumaFixture::new(KumaVersion::V1_23).start();
-    let report = fetch_at_capture(KumaVersion::V1_23, &settings(&server.url()))
-        .await
-        .unwrap();
-    check_against_truth(
-        KumaVersion::V1_23,
-        &serde_json::to_value(&report).unwrap(),
-        false,
-    );
+    let (report, _) = read_public_values(KumaVersion::V1_23, None).await;
     assert_eq!(report.warnings, Vec::<String>::new());
-    let requests = server.requests();
     assert_eq!(report.requests, 2 + 2 * 6);
-    let mut durations = all_six("168");
-    durations.extend(all_six("720"));
-    assert_eq!(
-        badge_paths(&requests),
-        expected_badges(&durations),
-        "1.x never gets 30d"
-    );
-    assert_cache_busted(&requests);
 }
 
 #[tokio::test]
@@ -330,22 +313,15 @@ async fn reads_30d_and_1y_from_metrics_on_2_5_3_with_the_api_key() {
 #[tokio::test]
 async fn ignores_metrics_of_1_23_even_with_an_api_key() {
     let version = KumaVersion::V1_23;
-    let server = KumaFixture::new(version).start();
-    let settings = with_key(settings(&server.url()), version.api_key());
-    let report = fetch_at_capture(version, &settings).await.unwrap();
-    check_against_truth(version, &serde_json::to_value(&report).unwrap(), false);
-    assert_eq!(report.warnings.len(), 1, "{:?}", report.warnings);
-    assert!(report.warnings[0].contains("KUMA_API_KEY is set, but Uptime Kuma 1.x"));
-    assert!(!report.warnings[0].contains(version.api_key()));
-    let requests = server.requests();
-    let mut durations = all_six("168");
-    durations.extend(all_six("720"));
+    let (report, _) = read_public_values(version, Some(version.api_key())).await;
     assert_eq!(
-        badge_paths(&requests),
-        expected_badges(&durations),
-        "1.x never gets 30d"
+        report.warnings,
+        vec![
+            "KUMA_API_KEY is set, but Uptime Kuma 1.x's /metrics has no uptime and no monitor ids, so it is not used; unset KUMA_API_KEY or upgrade Kuma to 2.x"
+        ]
     );
-    assert_cache_busted(&requests);
+    // /metrics was already on its way when the status page said 1.x.
+    assert_eq!(report.requests, 3 + 2 * 6);
 }
 
 #[tokio::test]
@@ -492,23 +468,44 @@ async fn unknown_slug_on_2_5_3_is_a_404_naming_kuma_status_page() {
     );
 }
 
+/// The one-line error of a read of `version`'s fixtures where each `(path, reply)` replaces
+/// the captured answer, and the server's URL.
+async fn error_with_replies(version: KumaVersion, replies: Vec<(&str, Reply)>) -> (String, String) {
+    let server = replies
+        .into_iter()
+        .fold(KumaFixture::new(version), |fixture, (path, reply)| {
+            fixture.with_reply(path, reply)
+        })
+        .start();
+    (
+        fetch_error(version, &settings(&server.url())).await,
+        server.url(),
+    )
+}
+
+/// The first half of a fixture file, as a proxy that cut the transfer would leave it.
+fn truncated(version: KumaVersion, file: &str) -> Reply {
+    let bytes = KumaFixture::new(version).file(file);
+    Reply::text(200, "application/json", bytes[..bytes.len() / 2].to_vec())
+}
+
+const POINT_AT_KUMA: &str = "check that KUMA_URL points at Uptime Kuma itself (with any path prefix), not a login page or another app";
+
 #[tokio::test]
 async fn a_403_with_kumas_error_json_is_quoted() {
-    let server = KumaFixture::new(KumaVersion::V2_5_3)
-        .with_reply(
-            "/api/status-page/heartbeat/main",
-            Reply::json(
-                403,
-                &json!({"status": "fail", "msg": "Forbidden by policy"}),
-            ),
-        )
-        .start();
-    let line = fetch_error(KumaVersion::V2_5_3, &settings(&server.url())).await;
+    let reply = Reply::json(
+        403,
+        &json!({"status": "fail", "msg": "Forbidden by policy"}),
+    );
+    let (line, url) = error_with_replies(
+        KumaVersion::V2_5_3,
+        vec![("/api/status-page/heartbeat/main", reply)],
+    )
+    .await;
     assert_eq!(
         line,
         format!(
-            "Uptime Kuma heartbeat list {}/api/status-page/heartbeat/main: HTTP 403 \"Forbidden by policy\"; check that KUMA_URL points at Uptime Kuma itself (with any path prefix), not a login page or another app",
-            server.url()
+            "Uptime Kuma heartbeat list {url}/api/status-page/heartbeat/main: HTTP 403 \"Forbidden by policy\"; {POINT_AT_KUMA}"
         )
     );
 }
@@ -516,71 +513,66 @@ async fn a_403_with_kumas_error_json_is_quoted() {
 #[tokio::test]
 async fn an_html_page_instead_of_json_is_refused() {
     for version in KumaVersion::ALL {
-        let fixture = KumaFixture::new(version);
         // Kuma's own web app page, as a wrong KUMA_URL prefix or a proxy login would serve.
-        let page = fixture.file("metrics_cachebust-param.html");
-        let server = fixture
-            .with_reply(
-                "/api/status-page/main",
-                Reply::text(200, "text/html; charset=utf-8", page),
+        let page = KumaFixture::new(version).file("metrics_cachebust-param.html");
+        let reply = Reply::text(200, "text/html; charset=utf-8", page);
+        let (line, url) = error_with_replies(version, vec![("/api/status-page/main", reply)]).await;
+        assert_eq!(
+            line,
+            format!(
+                "Uptime Kuma status page {url}/api/status-page/main: answered an HTML page, not Uptime Kuma's JSON; {POINT_AT_KUMA}"
             )
-            .start();
-        let line = fetch_error(version, &settings(&server.url())).await;
-        assert!(
-            line.contains("/api/status-page/main: answered an HTML page, not Uptime Kuma's JSON; check that KUMA_URL points at Uptime Kuma itself"),
-            "{line}"
         );
     }
 }
 
 #[tokio::test]
 async fn malformed_or_truncated_json_is_refused() {
-    let fixture = KumaFixture::new(KumaVersion::V2_5_3);
-    let beats = fixture.file("heartbeat_main.json");
-    let truncated = beats[..beats.len() / 2].to_vec();
-    let server = fixture
-        .with_reply(
-            "/api/status-page/heartbeat/main",
-            Reply::text(200, "application/json", truncated),
-        )
-        .with_reply(
-            "/api/status-page/main",
-            Reply::text(200, "application/json", "{\"incidents\": [}"),
-        )
-        .start();
-    let line = fetch_error(KumaVersion::V2_5_3, &settings(&server.url())).await;
+    let version = KumaVersion::V2_5_3;
+    let (line, url) = error_with_replies(
+        version,
+        vec![
+            (
+                "/api/status-page/heartbeat/main",
+                truncated(version, "heartbeat_main.json"),
+            ),
+            (
+                "/api/status-page/main",
+                Reply::text(200, "application/json", "{\"incidents\": [}"),
+            ),
+        ],
+    )
+    .await;
     // Both fail; the status page's error is the one reported.
     assert_eq!(
         line,
         format!(
-            "Uptime Kuma status page {}/api/status-page/main: not Uptime Kuma's JSON (invalid JSON: expected value at line 1 column 16); check that KUMA_URL points at Uptime Kuma itself (with any path prefix), not a login page or another app",
-            server.url()
+            "Uptime Kuma status page {url}/api/status-page/main: not Uptime Kuma's JSON (invalid JSON: expected value at line 1 column 16); {POINT_AT_KUMA}"
         )
     );
-    drop(server);
-    let fixture = KumaFixture::new(KumaVersion::V1_23);
-    let beats = fixture.file("heartbeat_main.json");
-    let truncated = beats[..beats.len() / 2].to_vec();
-    let server = fixture
-        .with_reply(
+
+    let version = KumaVersion::V1_23;
+    let (line, _) = error_with_replies(
+        version,
+        vec![(
             "/api/status-page/heartbeat/main",
-            Reply::text(200, "application/json", truncated),
-        )
-        .start();
-    let line = fetch_error(KumaVersion::V1_23, &settings(&server.url())).await;
+            truncated(version, "heartbeat_main.json"),
+        )],
+    )
+    .await;
     assert!(
         line.contains("/api/status-page/heartbeat/main: not Uptime Kuma's JSON (invalid JSON: EOF while parsing"),
         "{line}"
     );
 
-    let fixture = KumaFixture::new(KumaVersion::V2_5_3);
-    let server = fixture
-        .with_reply(
+    let (line, _) = error_with_replies(
+        KumaVersion::V2_5_3,
+        vec![(
             "/api/status-page/main",
-            Reply::json(200, &json!({"incidents": [], "maintenanceList": []})),
-        )
-        .start();
-    let line = fetch_error(KumaVersion::V2_5_3, &settings(&server.url())).await;
+            Reply::json(200, &json!({"incidents": []})),
+        )],
+    )
+    .await;
     assert!(
         line.contains(
             "/api/status-page/main: not Uptime Kuma's JSON (missing field `publicGroupList`)"
@@ -592,13 +584,14 @@ async fn malformed_or_truncated_json_is_refused() {
 #[tokio::test]
 async fn a_body_over_the_size_cap_is_refused() {
     let huge = vec![b' '; status::http::MAX_BODY_BYTES + 1];
-    let server = KumaFixture::new(KumaVersion::V2_5_3)
-        .with_reply(
+    let (line, _) = error_with_replies(
+        KumaVersion::V2_5_3,
+        vec![(
             "/api/status-page/main",
             Reply::text(200, "application/json", huge),
-        )
-        .start();
-    let line = fetch_error(KumaVersion::V2_5_3, &settings(&server.url())).await;
+        )],
+    )
+    .await;
     assert!(
         line.contains("/api/status-page/main: response body is over the 16777216-byte limit;"),
         "{line}"
@@ -766,21 +759,16 @@ async fn unicode_names_pass_through_unchanged() {
 
 #[tokio::test]
 async fn a_wrong_api_key_is_a_warning_naming_kuma_api_key_and_badges_take_over() {
-    let version = KumaVersion::V2_5_3;
-    let server = KumaFixture::new(version).start();
     let wrong = "uk1_wrongwrongwrong";
-    let settings = with_key(settings(&server.url()), wrong);
-    let report = fetch_at_capture(version, &settings).await.unwrap();
+    // Every public value is still there, from the badges (1y needs /metrics).
+    let (report, url) = read_public_values(KumaVersion::V2_5_3, Some(wrong)).await;
     assert_eq!(
         report.warnings,
         vec![format!(
-            "Uptime Kuma metrics {}/metrics: HTTP 401 (empty body); check KUMA_API_KEY (an Uptime Kuma 2.x API key, sent as the basic-auth password); using the public badges instead",
-            server.url()
+            "Uptime Kuma metrics {url}/metrics: HTTP 401 (empty body); check KUMA_API_KEY (an Uptime Kuma 2.x API key, sent as the basic-auth password); using the public badges instead"
         )]
     );
     assert!(!format!("{report:?}").contains(wrong));
-    // Every public value is still there, from the badges (1y needs /metrics).
-    check_against_truth(version, &serde_json::to_value(&report).unwrap(), false);
     assert_eq!(report.requests, 3 + 2 * 6);
 }
 
@@ -1030,6 +1018,14 @@ fn binary_exits_2_on_configuration_errors() {
                 ("KUMA_CONCURRENCY", "0"),
             ],
             "status: error: KUMA_CONCURRENCY: \"0\" is not a whole number from 1 to 256",
+        ),
+        (
+            vec![
+                ("KUMA_URL", "https://127.0.0.1:9"),
+                ("KUMA_STATUS_PAGE", "main"),
+                ("KUMA_CA_CERT", "/nonexistent/ca.pem"),
+            ],
+            "KUMA_CA_CERT: cannot read /nonexistent/ca.pem: No such file or directory (os error 2); point it at a PEM file",
         ),
     ] {
         let output = support::status_command(dir.path())
