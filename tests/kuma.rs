@@ -324,24 +324,33 @@ async fn ignores_metrics_of_1_23_even_with_an_api_key() {
     assert_eq!(report.requests, 3 + 2 * 6);
 }
 
-#[tokio::test]
-async fn badges_fan_out_within_the_concurrency_limit_over_reused_connections() {
+/// Reads the 2.5.3 fixtures, every answer 40 ms late, with `concurrency` badges in flight;
+/// returns the most requests the server answered at once and its TCP connections.
+async fn peak_and_connections(concurrency: usize) -> (usize, usize) {
     let server = KumaFixture::new(KumaVersion::V2_5_3)
         .with_latency(Duration::from_millis(40))
         .start();
     let mut settings = settings(&server.url());
-    settings.concurrency = 2;
+    settings.concurrency = concurrency;
     let report = fetch_at_capture(KumaVersion::V2_5_3, &settings)
         .await
         .unwrap();
     assert_eq!(report.requests, 14);
-    // The status page and the heartbeats go together, then at most 2 badges at a time.
-    assert_eq!(server.peak_in_flight(), 2);
-    // 14 requests over the pooled keep-alive connections of at most 2 requests in flight.
+    (server.peak_in_flight(), server.connections())
+}
+
+#[tokio::test]
+async fn status_page_and_heartbeats_go_together_then_badges_fan_out_within_the_limit() {
+    // One badge at a time: the 2 in flight can only be the status page and the heartbeats.
+    let (peak, _) = peak_and_connections(1).await;
+    assert_eq!(peak, 2);
+    // 3 badges at a time (more than the first 2 requests), never more.
+    let (peak, connections) = peak_and_connections(3).await;
+    assert_eq!(peak, 3);
+    // 14 requests over pooled keep-alive connections: one per request in flight at most.
     assert!(
-        server.connections() <= 3,
-        "{} connections for 14 requests",
-        server.connections()
+        connections <= 3,
+        "{connections} connections for 14 requests"
     );
 }
 
