@@ -412,9 +412,9 @@ async fn check_dated(
 async fn dated_prefix_lists_only_the_recent_prefixes() {
     let moto = Moto::shared();
     let now = Utc::now();
-    // A year of daily folders, one backup each, that a plain `db/` listing would walk through;
-    // all older than the 50 hours the dated prefix is listed back to.
-    let year: Vec<_> = (5..=365)
+    // Two months of daily folders, one backup each, that a plain `db/` listing would walk
+    // through; all older than the 50 hours the dated prefix is listed back to.
+    let history: Vec<_> = (5..=60)
         .map(|days_ago| {
             (
                 format!("{}dump.sql.gz", day_prefix(now, days_ago)),
@@ -430,7 +430,7 @@ async fn dated_prefix_lists_only_the_recent_prefixes() {
 
     // Today holds two backups: one request, and both come from today.
     let two_today = [key(0, "01.sql.gz"), key(0, "02.sql.gz")];
-    let report = check_dated(moto, &year, &two_today, now).await;
+    let report = check_dated(moto, &history, &two_today, now).await;
     assert_eq!((report.list_requests, report.objects_scanned), (1, 2));
     assert_eq!(
         keys(report),
@@ -439,7 +439,7 @@ async fn dated_prefix_lists_only_the_recent_prefixes() {
 
     // One backup a day: today's folder, then yesterday's for the previous one to compare with.
     let daily = [key(1, "dump.sql.gz"), key(0, "dump.sql.gz")];
-    let report = check_dated(moto, &year, &daily, now).await;
+    let report = check_dated(moto, &history, &daily, now).await;
     assert_eq!((report.list_requests, report.objects_scanned), (2, 2));
     assert_eq!(
         keys(report),
@@ -447,7 +447,7 @@ async fn dated_prefix_lists_only_the_recent_prefixes() {
     );
 
     // Nothing in the window: every prefix the 50 hours touch (3 or 4 days), and no further.
-    let report = check_dated(moto, &year, &[], now).await;
+    let report = check_dated(moto, &history, &[], now).await;
     let window_days = (now - TimeDelta::hours(50)).date_naive() - now.date_naive();
     assert_eq!(
         report.list_requests,
