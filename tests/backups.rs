@@ -10,7 +10,9 @@ use std::time::{Duration, Instant, SystemTime};
 
 use chrono::{DateTime, TimeDelta, Utc};
 use serde_json::Value;
-use status::backups::{BackupSettings, BackupSource, BackupStatus, KeyPrefix, Thresholds};
+use status::backups::{
+    BackupObject, BackupReport, BackupSettings, BackupSource, BackupStatus, KeyPrefix, Thresholds,
+};
 use support::moto::Moto;
 use support::status_command;
 
@@ -43,6 +45,16 @@ fn bucket_settings<'a>(bucket: &'a str, prefix: &'a str) -> Vec<(&'a str, &'a st
 
 fn body(size: usize) -> Vec<u8> {
     vec![b'x'; size]
+}
+
+/// A new bucket with `objects` (key, size) put one after another: each is at least as new as
+/// the one before (moto keeps whole seconds, so equal times are left to the key order).
+async fn bucket_with(moto: &Moto, hint: &str, objects: &[(&str, usize)]) -> String {
+    let bucket = moto.create_bucket(hint).await;
+    for (key, size) in objects {
+        moto.put_object(&bucket, key, body(*size)).await;
+    }
+    bucket
 }
 
 // --- The S3 client -------------------------------------------------------------------------
@@ -111,7 +123,7 @@ fn closed_port_url() -> String {
 #[tokio::test]
 async fn empty_bucket_is_failed() {
     let moto = Moto::shared();
-    let bucket = moto.create_bucket("empty").await;
+    let bucket = bucket_with(moto, "empty", &[]).await;
     let (code, report, _) = run_backups(moto, &bucket_settings(&bucket, "db/"));
     assert_eq!(code, 0, "the source was read");
     assert_eq!(report["status"], "failed");
@@ -192,11 +204,8 @@ async fn newest_of_2500_objects_across_3_pages() {
 #[tokio::test]
 async fn zero_byte_newest_is_failed() {
     let moto = Moto::shared();
-    let bucket = moto.create_bucket("zero").await;
-    moto.put_object(&bucket, "db/2025-11-09.sql.gz", body(1000))
-        .await;
-    moto.put_object(&bucket, "db/2025-11-10.sql.gz", Vec::new())
-        .await;
+    let objects = [("db/2025-11-09.sql.gz", 1000), ("db/2025-11-10.sql.gz", 0)];
+    let bucket = bucket_with(moto, "zero", &objects).await;
     let (code, report, _) = run_backups(moto, &bucket_settings(&bucket, "db/"));
     assert_eq!(code, 0);
     assert_eq!(report["newest"]["key"], "db/2025-11-10.sql.gz");
@@ -213,11 +222,11 @@ async fn zero_byte_newest_is_failed() {
 #[tokio::test]
 async fn shrunken_newest_is_warning() {
     let moto = Moto::shared();
-    let bucket = moto.create_bucket("shrunk").await;
-    moto.put_object(&bucket, "db/2025-11-09.sql.gz", body(10_000))
-        .await;
-    moto.put_object(&bucket, "db/2025-11-10.sql.gz", body(4_000))
-        .await;
+    let objects = [
+        ("db/2025-11-09.sql.gz", 10_000),
+        ("db/2025-11-10.sql.gz", 4_000),
+    ];
+    let bucket = bucket_with(moto, "shrunk", &objects).await;
     let (code, report, _) = run_backups(moto, &bucket_settings(&bucket, "db/"));
     assert_eq!(code, 0);
     assert_eq!(report["status"], "warning");
@@ -231,20 +240,16 @@ async fn shrunken_newest_is_warning() {
 #[tokio::test]
 async fn backup_match_excludes_decoys() {
     let moto = Moto::shared();
-    let bucket = moto.create_bucket("decoys").await;
-    moto.put_object(&bucket, "db/2025-11-09.sql.gz", body(900))
-        .await;
-    moto.put_object(&bucket, "db/2025-11-10.sql.gz", body(1000))
-        .await;
-    // Newer and with greater keys: without BACKUP_MATCH these would win.
-    for decoy in [
-        "db/2025-11-10.sql.gz.tmp",
-        "db/zz-upload.log",
-        "db/zz/",
-        "db/zz-notes.txt",
-    ] {
-        moto.put_object(&bucket, decoy, body(5)).await;
-    }
+    let objects = [
+        ("db/2025-11-09.sql.gz", 900),
+        ("db/2025-11-10.sql.gz", 1000),
+        // Newer and with greater keys: without BACKUP_MATCH these would win.
+        ("db/2025-11-10.sql.gz.tmp", 5),
+        ("db/zz-upload.log", 5),
+        ("db/zz/", 0),
+        ("db/zz-notes.txt", 5),
+    ];
+    let bucket = bucket_with(moto, "decoys", &objects).await;
     let mut settings = bucket_settings(&bucket, "db/");
     settings.push(("BACKUP_MATCH", "*.sql.gz"));
     let (code, report, _) = run_backups(moto, &settings);
@@ -384,13 +389,32 @@ fn day_prefix(now: DateTime<Utc>, days_ago: i64) -> String {
         .to_string()
 }
 
+/// A bucket with `old` objects and then `recent` keys put in order, checked at `now` with
+/// the prefix `db/%Y/%m/%d/`.
+async fn check_dated(
+    moto: &Moto,
+    old: &[(String, Vec<u8>)],
+    recent: &[String],
+    now: DateTime<Utc>,
+) -> BackupReport {
+    let bucket = moto.create_bucket("dated").await;
+    moto.put_objects(&bucket, old.to_vec()).await;
+    for key in recent {
+        moto.put_object(&bucket, key, body(100)).await;
+    }
+    let settings = library_settings(&bucket, "db/%Y/%m/%d/");
+    status::backups::check(&settings, &moto.spaces(), now)
+        .await
+        .unwrap()
+}
+
 #[tokio::test]
 async fn dated_prefix_lists_only_the_recent_prefixes() {
     let moto = Moto::shared();
     let now = Utc::now();
-    // A year of daily folders, one backup each, that a plain `db/` listing would walk through;
-    // all older than the 50 hours the dated prefix is listed back to.
-    let year: Vec<_> = (5..=365)
+    // Two months of daily folders, one backup each, that a plain `db/` listing would walk
+    // through; all older than the 50 hours the dated prefix is listed back to.
+    let history: Vec<_> = (5..=60)
         .map(|days_ago| {
             (
                 format!("{}dump.sql.gz", day_prefix(now, days_ago)),
@@ -398,58 +422,32 @@ async fn dated_prefix_lists_only_the_recent_prefixes() {
             )
         })
         .collect();
+    let key = |days_ago, name: &str| format!("{}{name}", day_prefix(now, days_ago));
+    let keys = |report: BackupReport| {
+        let key_of = |object: Option<BackupObject>| object.map(|o| o.key);
+        (key_of(report.newest), key_of(report.previous))
+    };
 
     // Today holds two backups: one request, and both come from today.
-    let bucket = moto.create_bucket("dated-today").await;
-    moto.put_objects(&bucket, year.clone()).await;
-    for key in ["01.sql.gz", "02.sql.gz"] {
-        moto.put_object(&bucket, &format!("{}{key}", day_prefix(now, 0)), body(100))
-            .await;
-    }
-    let settings = library_settings(&bucket, "db/%Y/%m/%d/");
-    let report = status::backups::check(&settings, &moto.spaces(), now)
-        .await
-        .unwrap();
-    assert_eq!(report.list_requests, 1);
-    assert_eq!(report.objects_scanned, 2);
+    let two_today = [key(0, "01.sql.gz"), key(0, "02.sql.gz")];
+    let report = check_dated(moto, &history, &two_today, now).await;
+    assert_eq!((report.list_requests, report.objects_scanned), (1, 2));
     assert_eq!(
-        report.newest.unwrap().key,
-        format!("{}02.sql.gz", day_prefix(now, 0))
-    );
-    assert_eq!(
-        report.previous.unwrap().key,
-        format!("{}01.sql.gz", day_prefix(now, 0))
+        keys(report),
+        (Some(two_today[1].clone()), Some(two_today[0].clone()))
     );
 
-    // One backup a day: today's, and yesterday's folder for the previous one to compare with.
-    let bucket = moto.create_bucket("dated-daily").await;
-    moto.put_objects(&bucket, year.clone()).await;
-    for days_ago in [1, 0] {
-        let key = format!("{}dump.sql.gz", day_prefix(now, days_ago));
-        moto.put_object(&bucket, &key, body(100)).await;
-    }
-    let settings = library_settings(&bucket, "db/%Y/%m/%d/");
-    let report = status::backups::check(&settings, &moto.spaces(), now)
-        .await
-        .unwrap();
-    assert_eq!(report.list_requests, 2);
-    assert_eq!(report.objects_scanned, 2);
+    // One backup a day: today's folder, then yesterday's for the previous one to compare with.
+    let daily = [key(1, "dump.sql.gz"), key(0, "dump.sql.gz")];
+    let report = check_dated(moto, &history, &daily, now).await;
+    assert_eq!((report.list_requests, report.objects_scanned), (2, 2));
     assert_eq!(
-        report.newest.unwrap().key,
-        format!("{}dump.sql.gz", day_prefix(now, 0))
-    );
-    assert_eq!(
-        report.previous.unwrap().key,
-        format!("{}dump.sql.gz", day_prefix(now, 1))
+        keys(report),
+        (Some(daily[1].clone()), Some(daily[0].clone()))
     );
 
     // Nothing in the window: every prefix the 50 hours touch (3 or 4 days), and no further.
-    let bucket = moto.create_bucket("dated-stale").await;
-    moto.put_objects(&bucket, year).await;
-    let settings = library_settings(&bucket, "db/%Y/%m/%d/");
-    let report = status::backups::check(&settings, &moto.spaces(), now)
-        .await
-        .unwrap();
+    let report = check_dated(moto, &history, &[], now).await;
     let window_days = (now - TimeDelta::hours(50)).date_naive() - now.date_naive();
     assert_eq!(
         report.list_requests,

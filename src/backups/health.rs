@@ -161,45 +161,45 @@ mod tests {
     }
 
     #[test]
-    fn age_up_to_warn_is_success_and_says_the_age() {
-        let fresh = backup(2 * HOUR + 5 * 60, 1_000);
-        let verdict = assess_at_now(Some(&fresh), None);
-        assert_eq!(verdict.status, BackupStatus::Success);
-        assert_eq!(verdict.reason, "newest backup is 2h 5m old");
-        assert_eq!(verdict.age_seconds, Some(2 * HOUR + 5 * 60));
-        // Exactly at the threshold is still fine: "older than" means strictly older.
-        let at_warn = backup(26 * HOUR, 1_000);
-        assert_eq!(
-            assess_at_now(Some(&at_warn), None).status,
-            BackupStatus::Success
-        );
-    }
-
-    #[test]
-    fn age_between_warn_and_fail_is_warning() {
-        let late = backup(26 * HOUR + 1, 1_000);
-        let verdict = assess_at_now(Some(&late), None);
-        assert_eq!(verdict.status, BackupStatus::Warning);
-        assert_eq!(
-            verdict.reason,
-            "newest backup is 26h old, over BACKUP_WARN_AFTER (26h)"
-        );
-        let at_fail = backup(50 * HOUR, 1_000);
-        assert_eq!(
-            assess_at_now(Some(&at_fail), None).status,
-            BackupStatus::Warning
-        );
-    }
-
-    #[test]
-    fn age_over_fail_is_failed() {
-        let stale = backup(50 * HOUR + 1, 1_000);
-        let verdict = assess_at_now(Some(&stale), None);
-        assert_eq!(verdict.status, BackupStatus::Failed);
-        assert_eq!(
-            verdict.reason,
-            "newest backup is 2d 2h old, over BACKUP_FAIL_AFTER (2d 2h)"
-        );
+    fn age_sets_success_warning_failed_with_the_thresholds_inclusive() {
+        let warn = "over BACKUP_WARN_AFTER (26h)";
+        let fail = "over BACKUP_FAIL_AFTER (2d 2h)";
+        for (age, status, reason) in [
+            (
+                2 * HOUR + 5 * 60,
+                BackupStatus::Success,
+                "newest backup is 2h 5m old".to_string(),
+            ),
+            // "Older than" is strictly older: exactly at a threshold is the milder status.
+            (
+                26 * HOUR,
+                BackupStatus::Success,
+                "newest backup is 26h old".into(),
+            ),
+            (
+                26 * HOUR + 60,
+                BackupStatus::Warning,
+                format!("newest backup is 26h 1m old, {warn}"),
+            ),
+            (
+                50 * HOUR,
+                BackupStatus::Warning,
+                format!("newest backup is 2d 2h old, {warn}"),
+            ),
+            (
+                50 * HOUR + 1,
+                BackupStatus::Failed,
+                format!("newest backup is 2d 2h old, {fail}"),
+            ),
+        ] {
+            let verdict = assess_at_now(Some(&backup(age, 1_000)), None);
+            assert_eq!(
+                (verdict.status, verdict.reason),
+                (status, reason),
+                "age {age}s"
+            );
+            assert_eq!(verdict.age_seconds, Some(age));
+        }
     }
 
     #[test]
