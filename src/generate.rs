@@ -347,10 +347,10 @@ pub async fn command(settings: &Settings, args: &GenerateArgs) -> anyhow::Result
         check_required(settings)?;
         return dry_run(settings, budget).await;
     }
-    let web = push::web_client(settings)?;
-    let result = run(settings, args, &web, budget).await;
-    push::report(settings, &web, &result, budget.elapsed(), budget.end()).await;
-    result
+    push::reporting(settings, budget, async |web| {
+        run(settings, args, web, budget).await
+    })
+    .await
 }
 
 async fn run(

@@ -270,10 +270,10 @@ async fn check_public_copy(web: &reqwest::Client, url: &reqwest::Url, body: &[u8
 /// `status upload [FILE]`.
 pub async fn command(settings: &Settings, args: &UploadArgs) -> anyhow::Result<Exit> {
     let budget = Budget::new(Instant::now(), settings.timeout);
-    let web = push::web_client(settings)?;
-    let result = upload_file(settings, args, &web, budget).await;
-    push::report(settings, &web, &result, budget.elapsed(), budget.end()).await;
-    result
+    push::reporting(settings, budget, async |web| {
+        upload_file(settings, args, web, budget).await
+    })
+    .await
 }
 
 async fn upload_file(
