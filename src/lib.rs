@@ -10,5 +10,6 @@ pub mod exit;
 pub mod http;
 pub mod kuma;
 pub mod logging;
+pub mod output;
 pub mod s3;
 pub mod settings;
