@@ -420,9 +420,7 @@ async fn dry_run(settings: &Settings, budget: Budget) -> anyhow::Result<Exit> {
     }
     let now = Utc::now();
     let (document, exit) = produce(settings, now, budget).await?;
-    std::io::stdout()
-        .write_all(&document.to_json())
-        .context("cannot print the document to stdout")?;
+    crate::output::print(&String::from_utf8_lossy(&document.to_json()))?;
     let done = "dry run: nothing written, uploaded or pinged";
     tracing::info!(
         "{}",

@@ -309,10 +309,8 @@ async fn upload_file(
     let _lock = lock::acquire(&settings.publish.lock_file)?;
     let published = publish(&target, web, &body, budget.upload()).await?;
     if settings.logging.verbosity >= 1 {
-        use std::io::Write;
-        std::io::stdout()
-            .write_all(&body)
-            .context("cannot print the uploaded content")?;
+        // Valid UTF-8: it parsed as JSON above.
+        crate::output::print(&String::from_utf8_lossy(&body))?;
     }
     tracing::info!(
         "{published}; from {}; {:.2}s; exit 0",
