@@ -243,11 +243,12 @@ async fn backup_match_excludes_decoys() {
     let objects = [
         ("db/2025-11-09.sql.gz", 900),
         ("db/2025-11-10.sql.gz", 1000),
-        // Newer and with greater keys: without BACKUP_MATCH these would win.
+        // Newer and with greater keys: without BACKUP_MATCH these would win. Put in key order,
+        // so the last one is the newest whether or not moto's clock (whole seconds) moved on.
         ("db/2025-11-10.sql.gz.tmp", 5),
+        ("db/zz-notes.txt", 5),
         ("db/zz-upload.log", 5),
         ("db/zz/", 0),
-        ("db/zz-notes.txt", 5),
     ];
     let bucket = bucket_with(moto, "decoys", &objects).await;
     let mut settings = bucket_settings(&bucket, "db/");
