@@ -3,7 +3,6 @@
 //! override file, and prints a checklist with a fix for each failure. Secrets are never shown.
 
 use std::fmt;
-use std::path::Path;
 
 use chrono::Utc;
 use tokio::time::Instant;
@@ -168,10 +167,7 @@ fn skipped(name: &'static str, why: &str, required: bool) -> Item {
 /// The output's directory exists and takes a new file (tried, then removed).
 fn check_output(settings: &Settings) -> Item {
     let output = &settings.publish.output;
-    let dir = match output.parent() {
-        Some(dir) if !dir.as_os_str().is_empty() => dir,
-        _ => Path::new("."),
-    };
+    let dir = crate::generate::directory_of(output);
     let probe = dir.join(format!(".status-check.{}.tmp", std::process::id()));
     let result = std::fs::write(&probe, b"").and_then(|()| std::fs::remove_file(&probe));
     match result {

@@ -14,7 +14,7 @@ use tokio::time::Instant;
 
 use crate::cli::GenerateArgs;
 use crate::exit::{ConfigError, Exit};
-use crate::push::PushUrl;
+use crate::push::{PushUrl, RunEnd, RunFailure};
 use crate::settings::{EnvSource, Settings};
 use crate::status::{self, OverrideState, StatusDocument};
 use crate::{backups, kuma, lock, push, upload};
@@ -39,6 +39,12 @@ impl PublishSettings {
         let output = env
             .path("STATUS_OUTPUT")
             .unwrap_or_else(|| PathBuf::from("status.json"));
+        if output.file_name().is_none() || output.is_dir() {
+            return Err(ConfigError::new(format!(
+                "STATUS_OUTPUT: {:?} is a directory, not a file; expected a file path such as /var/lib/status/status.json",
+                output.display().to_string()
+            )));
+        }
         let lock_file = env.path("STATUS_LOCK_FILE").unwrap_or_else(|| {
             let mut name = output.clone().into_os_string();
             name.push(".lock");
@@ -258,10 +264,7 @@ async fn produce(
 /// temporary file in the same directory, fsync, mode 0644, rename over the target, fsync of the
 /// directory. On failure the temporary file is removed and the old file is untouched.
 pub fn write_atomically(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
-    let dir = match path.parent() {
-        Some(dir) if !dir.as_os_str().is_empty() => dir,
-        _ => Path::new("."),
-    };
+    let dir = directory_of(path);
     let name = path
         .file_name()
         .with_context(|| format!("STATUS_OUTPUT: {} names no file", path.display()))?;
@@ -270,9 +273,8 @@ pub fn write_atomically(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
         name.to_string_lossy(),
         std::process::id()
     ));
+    remove_leftover_temp_files(dir, &name.to_string_lossy());
     let written = (|| -> std::io::Result<()> {
-        // A leftover from a crashed run with the same pid; the run lock rules out a live one.
-        let _ = fs::remove_file(&temp);
         let mut file = OpenOptions::new()
             .write(true)
             .create_new(true)
@@ -305,39 +307,75 @@ pub fn write_atomically(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// The one line a person reads in the cron log: platform, uptimes, backups, what was done,
-/// how long it took, the exit code.
-fn summary_line(
-    document: &StatusDocument,
-    now: DateTime<Utc>,
-    done: &str,
-    elapsed: Duration,
-    exit: Exit,
-) -> String {
+/// The directory a file path is in (`.` for a bare file name).
+pub fn directory_of(path: &Path) -> &Path {
+    match path.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => dir,
+        _ => Path::new("."),
+    }
+}
+
+/// Removes `.<name>.<pid>.tmp` files that a crashed run (killed between creating and renaming
+/// its temporary file) left behind. Called under the run lock, so none belongs to a live run.
+fn remove_leftover_temp_files(dir: &Path, name: &str) {
+    let prefix = format!(".{name}.");
+    let Ok(entries) = fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let file_name = entry.file_name();
+        let file_name = file_name.to_string_lossy();
+        if file_name.starts_with(&prefix) && file_name.ends_with(".tmp") {
+            match fs::remove_file(entry.path()) {
+                Ok(()) => tracing::info!(
+                    "removed {}, left behind by a run that crashed while writing",
+                    entry.path().display()
+                ),
+                Err(err) => tracing::warn!("cannot remove {}: {err}", entry.path().display()),
+            }
+        }
+    }
+}
+
+/// What a run read and did, for its summary line: platform, uptimes, backups, `done`.
+fn summary_line(document: &StatusDocument, now: DateTime<Utc>, done: &str) -> String {
     let percent = |value: Option<status::Percent>| {
         value.map_or("-".to_string(), |p| format!("{:.2}%", p.value()))
     };
     let backups = &document.backups;
     let age = backups.last_backup_time.map_or("-".to_string(), |time| {
         let seconds = (now - time.time()).num_seconds().max(0) as u64;
-        // Minutes are precise enough for a backup's age.
-        let rounded = if seconds >= 60 {
-            seconds / 60 * 60
-        } else {
-            seconds
-        };
-        humantime::format_duration(Duration::from_secs(rounded)).to_string()
+        format_age(Duration::from_secs(seconds))
     });
     format!(
-        "platform {}; uptime 24h {} 7d {} 30d {}; backups {} (age {age}); {done}; {:.2}s; exit {}",
+        "platform {}; uptime 24h {} 7d {} 30d {}; backups {} (age {age}); {done}",
         status::wire_name(document.platform_status),
         percent(document.uptime.last_24h),
         percent(document.uptime.last_7d),
         percent(document.uptime.last_30d),
         status::wire_name(backups.last_backup_status),
-        elapsed.as_secs_f64(),
-        exit.code(),
     )
+}
+
+/// An age for a person: whole minutes from a minute on (`2h 6m`, not `2h 6m 59s`).
+pub fn format_age(age: Duration) -> String {
+    let seconds = age.as_secs();
+    let rounded = if seconds >= 60 {
+        seconds / 60 * 60
+    } else {
+        seconds
+    };
+    humantime::format_duration(Duration::from_secs(rounded)).to_string()
+}
+
+/// The one info line every run ends with, so a person reads the cron log at a glance: the
+/// summary, how long the run took, the exit code.
+pub fn log_summary(summary: &str, elapsed: Duration, exit: Exit) {
+    tracing::info!(
+        "{summary}; {:.2}s; exit {}",
+        elapsed.as_secs_f64(),
+        exit.code()
+    );
 }
 
 /// `status generate`.
@@ -358,7 +396,7 @@ async fn run(
     args: &GenerateArgs,
     web: &reqwest::Client,
     budget: Budget,
-) -> anyhow::Result<Exit> {
+) -> Result<RunEnd, RunFailure> {
     check_required(settings)?;
     for line in &settings.unconfigured {
         tracing::info!("{line}");
@@ -377,35 +415,31 @@ async fn publish(
     bucket: Option<&upload::Target>,
     web: &reqwest::Client,
     budget: Budget,
-) -> anyhow::Result<Exit> {
+) -> Result<RunEnd, RunFailure> {
     let now = Utc::now();
     let (document, exit) = produce(settings, now, budget).await?;
     let bytes = document.to_json();
     let output = &settings.publish.output;
-    let summary = |done: &str, exit: Exit| {
-        tracing::info!(
-            "{}",
-            summary_line(&document, now, done, budget.elapsed(), exit)
-        );
-    };
-    if let Err(err) = write_atomically(output, &bytes) {
-        summary("nothing written", Exit::Failure);
-        return Err(err);
+    let summary = |done: &str| summary_line(&document, now, done);
+    if let Err(error) = write_atomically(output, &bytes) {
+        return Err(RunFailure::after(error, summary("nothing written")));
     }
     let wrote = format!("wrote {} ({} bytes)", output.display(), bytes.len());
     let Some(bucket) = bucket else {
-        summary(&wrote, exit);
-        return Ok(exit);
+        return Ok(RunEnd {
+            exit,
+            summary: summary(&wrote),
+        });
     };
     match upload::publish(bucket, web, &bytes, budget.upload()).await {
-        Ok(published) => {
-            summary(&format!("{wrote}; {published}"), exit);
-            Ok(exit)
-        }
-        Err(err) => {
-            summary(&format!("{wrote}; upload FAILED"), Exit::Failure);
-            Err(err)
-        }
+        Ok(published) => Ok(RunEnd {
+            exit,
+            summary: summary(&format!("{wrote}; {published}")),
+        }),
+        Err(error) => Err(RunFailure::after(
+            error,
+            summary(&format!("{wrote}; upload FAILED")),
+        )),
     }
 }
 
@@ -422,10 +456,7 @@ async fn dry_run(settings: &Settings, budget: Budget) -> anyhow::Result<Exit> {
     let (document, exit) = produce(settings, now, budget).await?;
     crate::output::print(&String::from_utf8_lossy(&document.to_json()))?;
     let done = "dry run: nothing written, uploaded or pinged";
-    tracing::info!(
-        "{}",
-        summary_line(&document, now, done, budget.elapsed(), exit)
-    );
+    log_summary(&summary_line(&document, now, done), budget.elapsed(), exit);
     Ok(exit)
 }
 
@@ -439,6 +470,8 @@ mod tests {
         let path = dir.path().join("status.json");
         fs::write(&path, b"old").unwrap();
         fs::set_permissions(&path, fs::Permissions::from_mode(0o600)).unwrap();
+        // A crashed run's temporary file (another pid) is cleaned up.
+        fs::write(dir.path().join(".status.json.4242.tmp"), b"{\"half").unwrap();
         write_atomically(&path, b"{\"new\": true}\n").unwrap();
         assert_eq!(fs::read(&path).unwrap(), b"{\"new\": true}\n");
         let mode = fs::metadata(&path).unwrap().permissions().mode() & 0o777;
@@ -483,20 +516,14 @@ mod tests {
             .to_utc();
         let mut document = StatusDocument::unknown(now);
         assert_eq!(
-            summary_line(
-                &document,
-                now,
-                "wrote status.json (180 bytes)",
-                Duration::from_millis(1234),
-                Exit::Partial
-            ),
-            "platform unknown; uptime 24h - 7d - 30d -; backups unknown (age -); wrote status.json (180 bytes); 1.23s; exit 3"
+            summary_line(&document, now, "wrote status.json (180 bytes)"),
+            "platform unknown; uptime 24h - 7d - 30d -; backups unknown (age -); wrote status.json (180 bytes)"
         );
         document.uptime.last_24h = status::Percent::rounded(99.5);
         document.backups.last_backup_time = Some(status::Timestamp::new(
             now - chrono::Duration::seconds(2 * 3600 + 6 * 60 + 59),
         ));
-        let line = summary_line(&document, now, "done", Duration::ZERO, Exit::Success);
+        let line = summary_line(&document, now, "done");
         assert!(line.contains("uptime 24h 99.50% 7d -"), "{line}");
         assert!(line.contains("(age 2h 6m)"), "{line}");
     }

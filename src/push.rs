@@ -83,26 +83,66 @@ enum PushResult {
     Failed(String),
 }
 
-/// Runs a publishing command (`work` gets the HTTP client for the public URL check), then
-/// tells the push monitor, when `KUMA_PUSH_URL` is set, how it ended: up when it published,
-/// down with the one-line error when it failed. A run stopped by the lock says nothing: the run
-/// holding the lock will.
+/// How a publishing run ended well: its exit code (0, or 3 when a source failed) and its
+/// summary (what was read, written and uploaded).
+pub struct RunEnd {
+    pub exit: Exit,
+    pub summary: String,
+}
+
+/// How a publishing run failed: the error, and the summary of what it had done by then
+/// (`None`: nothing was written or published).
+pub struct RunFailure {
+    pub error: anyhow::Error,
+    pub summary: Option<String>,
+}
+
+impl RunFailure {
+    pub fn after(error: anyhow::Error, summary: String) -> RunFailure {
+        RunFailure {
+            error,
+            summary: Some(summary),
+        }
+    }
+}
+
+// Any error converts with `?`. (RunFailure is not itself an Error, so this cannot overlap the
+// identity conversion.)
+impl<E: Into<anyhow::Error>> From<E> for RunFailure {
+    fn from(error: E) -> RunFailure {
+        RunFailure {
+            error: error.into(),
+            summary: None,
+        }
+    }
+}
+
+/// Runs a publishing command (`work` gets the HTTP client for the public URL check) and ends
+/// the run the same way every time: the error, if any, as one line; the push monitor told how
+/// it ended when `KUMA_PUSH_URL` is set (up when it published, down with the one-line error
+/// when it failed; a run stopped by the lock says nothing, since the run holding it will); and
+/// last, the one info summary line a person reads in the cron log.
 pub async fn reporting(
     settings: &Settings,
     budget: Budget,
-    work: impl AsyncFnOnce(&reqwest::Client) -> anyhow::Result<Exit>,
+    work: impl AsyncFnOnce(&reqwest::Client) -> Result<RunEnd, RunFailure>,
 ) -> anyhow::Result<Exit> {
     let client = web_client(settings)?;
-    let result = work(&client).await;
-    let outcome = match &result {
-        Ok(_) => Some(PushResult::Published),
-        Err(err) if err.is::<crate::lock::LockBusy>() => None,
-        Err(err) => Some(PushResult::Failed(format!("{err:#}"))),
+    let (exit, summary, outcome) = match work(&client).await {
+        Ok(end) => (end.exit, end.summary, Some(PushResult::Published)),
+        Err(RunFailure { error, summary }) => {
+            tracing::error!("{error:#}");
+            let outcome = (!error.is::<crate::lock::LockBusy>())
+                .then(|| PushResult::Failed(format!("{error:#}")));
+            let summary = summary.unwrap_or_else(|| "nothing published".to_string());
+            (Exit::for_error(&error), summary, outcome)
+        }
     };
     if let (Some(url), Some(outcome)) = (&settings.publish.push_url, outcome) {
         ping(&client, url, &outcome, budget.elapsed(), budget.end()).await;
     }
-    result
+    crate::generate::log_summary(&summary, budget.elapsed(), exit);
+    Ok(exit)
 }
 
 /// Sends the result to the push monitor before `deadline`. A failed ping is a warning only:

@@ -134,7 +134,7 @@ impl EnvSource {
     pub fn optional_duration(&self, key: &str) -> Result<Option<Duration>, ConfigError> {
         self.parsed(
             key,
-            "is not a duration; expected e.g. 45s, 10m, 26h",
+            "is not a duration from 1s to 10 years; expected e.g. 45s, 10m, 26h",
             parse_duration,
         )
     }
@@ -236,9 +236,16 @@ impl EnvSource {
     }
 }
 
-/// A human duration such as `45s`, `2m`, `26h` or `1h 30m`; zero is refused.
+/// The longest duration a setting may hold: far beyond any sensible threshold, and small
+/// enough that deadlines and date arithmetic built on it can never overflow.
+const MAX_DURATION: Duration = Duration::from_secs(10 * 366 * 24 * 3600);
+
+/// A human duration such as `45s`, `2m`, `26h` or `1h 30m`; zero and more than 10 years are
+/// refused.
 pub fn parse_duration(raw: &str) -> Option<Duration> {
-    humantime::parse_duration(raw).ok().filter(|d| !d.is_zero())
+    humantime::parse_duration(raw)
+        .ok()
+        .filter(|d| !d.is_zero() && *d <= MAX_DURATION)
 }
 
 fn describe_dotenv_error(err: &dotenvy::Error) -> String {
@@ -378,7 +385,7 @@ mod tests {
         );
         assert_eq!(
             env.duration("T", Duration::ZERO).unwrap_err().to_string(),
-            r#"T: "soon" is not a duration; expected e.g. 45s, 10m, 26h"#
+            r#"T: "soon" is not a duration from 1s to 10 years; expected e.g. 45s, 10m, 26h"#
         );
         assert!(
             env.number("N", 8usize, 1, 64)
@@ -387,6 +394,9 @@ mod tests {
                 .starts_with(r#"N: "0""#)
         );
         assert!(env.id_list("IDS").is_err());
+        // Huge values would overflow the deadline arithmetic: refused, not a panic.
+        let huge = EnvSource::from_pairs(&[("T", "9999999999999999999s")]);
+        assert!(huge.duration("T", Duration::ZERO).is_err());
         assert!(env.bool("B", false).is_err());
     }
 

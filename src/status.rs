@@ -334,6 +334,7 @@ impl StatusDocument {
     }
 
     /// The document with every field unknown/null: what is published when no source answers.
+    #[cfg(test)]
     pub fn unknown(now: DateTime<Utc>) -> StatusDocument {
         build(now, &Sources::default())
     }
@@ -424,9 +425,9 @@ pub fn build(now: DateTime<Utc>, sources: &Sources<'_>) -> StatusDocument {
             report
                 .monitors
                 .iter()
-                // Only monitors shown on the public status page (they sit in one of its
-                // groups); one known only from /metrics may have an internal name.
-                .filter(|monitor| monitor.group.is_some())
+                // Only monitors shown on the public status page; one known only from
+                // /metrics may have an internal name.
+                .filter(|monitor| monitor.on_status_page)
                 .map(|monitor| Component {
                     name: monitor.name.clone(),
                     state: monitor.state.into(),

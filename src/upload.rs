@@ -16,6 +16,7 @@ use tokio::time::Instant;
 use crate::cli::UploadArgs;
 use crate::exit::{ConfigError, Exit};
 use crate::generate::Budget;
+use crate::push::{RunEnd, RunFailure};
 use crate::settings::{EnvSource, Settings};
 use crate::status::StatusDocument;
 use crate::{lock, push, s3};
@@ -281,7 +282,7 @@ async fn upload_file(
     args: &UploadArgs,
     web: &reqwest::Client,
     budget: Budget,
-) -> anyhow::Result<Exit> {
+) -> Result<RunEnd, RunFailure> {
     let path: PathBuf = args
         .file
         .clone()
@@ -294,16 +295,20 @@ async fn upload_file(
             path.display()
         )
     })?;
-    let age = Utc::now() - document.updated_at.time();
+    // A document from the future (a skewed clock) has age zero: not stale.
+    let age = (Utc::now() - document.updated_at.time())
+        .to_std()
+        .unwrap_or(Duration::ZERO);
     let max_age = settings.upload.max_age;
-    if !args.force && age.to_std().is_ok_and(|age| age > max_age) {
-        bail!(
+    if !args.force && age > max_age {
+        return Err(anyhow!(
             "{} is stale: updated_at {} is {} old, over STATUS_MAX_AGE ({}); nothing was uploaded (is status generate running? --force uploads it anyway)",
             path.display(),
             document.updated_at,
-            humantime::format_duration(Duration::from_secs(age.num_seconds().max(0) as u64)),
+            crate::generate::format_age(age),
             humantime::format_duration(max_age)
-        );
+        )
+        .into());
     }
     let target = Target::new(settings).await?;
     let _lock = lock::acquire(&settings.publish.lock_file)?;
@@ -312,12 +317,10 @@ async fn upload_file(
         // Valid UTF-8: it parsed as JSON above.
         crate::output::print(&String::from_utf8_lossy(&body))?;
     }
-    tracing::info!(
-        "{published}; from {}; {:.2}s; exit 0",
-        path.display(),
-        budget.elapsed().as_secs_f64()
-    );
-    Ok(Exit::Success)
+    Ok(RunEnd {
+        exit: Exit::Success,
+        summary: format!("{published}; from {}", path.display()),
+    })
 }
 
 #[cfg(test)]

@@ -11,20 +11,7 @@ use support::http_server::refused_url;
 use support::kuma_fixtures::{KumaFixture, KumaVersion};
 use support::moto::{self, Moto};
 use support::publish::{kuma_env, status_bucket_env};
-use support::status_command;
-
-fn run(dir: &Path, args: &[&str], env: &[(&str, String)]) -> (i32, String, String) {
-    let output = status_command(dir)
-        .args(args)
-        .envs(env.iter().map(|(k, v)| (k, v)))
-        .output()
-        .unwrap();
-    (
-        output.status.code().unwrap(),
-        String::from_utf8(output.stdout).unwrap(),
-        String::from_utf8(output.stderr).unwrap(),
-    )
-}
+use support::run;
 
 fn repo_file(name: &str) -> String {
     std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join(name)).unwrap()
@@ -36,7 +23,7 @@ fn completions_and_man_page_print_without_any_settings() {
     // A broken env file must not stop them: they never read settings.
     std::fs::write(dir.path().join(".env"), "THIS IS NOT AN ENV FILE").unwrap();
     for shell in ["bash", "zsh", "fish", "elvish", "powershell"] {
-        let (code, stdout, stderr) = run(dir.path(), &["completions", shell], &[]);
+        let (code, stdout, stderr) = run(dir.path(), &["completions", shell], &[]).into_text();
         assert_eq!(code, 0, "{shell}: {stderr}");
         for word in [
             "generate",
@@ -48,14 +35,14 @@ fn completions_and_man_page_print_without_any_settings() {
             assert!(stdout.contains(word), "{shell} completions lack {word}");
         }
     }
-    let (code, stdout, stderr) = run(dir.path(), &["man"], &[]);
+    let (code, stdout, stderr) = run(dir.path(), &["man"], &[]).into_text();
     assert_eq!(code, 0, "{stderr}");
     assert!(stdout.contains(".TH status 1"), "{stdout}");
     assert!(
         stdout.contains("generate") && stdout.contains("Exit codes"),
         "{stdout}"
     );
-    let (code, _, stderr) = run(dir.path(), &["completions", "tcsh"], &[]);
+    let (code, _, stderr) = run(dir.path(), &["completions", "tcsh"], &[]).into_text();
     assert_eq!(code, 2, "{stderr}");
 }
 
@@ -143,7 +130,7 @@ async fn check_passes_when_every_configured_part_answers_and_masks_secrets() {
     let mut env = kuma_env(&kuma);
     env.extend(status_bucket_env(moto, &bucket));
     env.push(("KUMA_PUSH_URL", format!("{}/api/push/{token}", kuma.url())));
-    let (code, stdout, stderr) = run(dir.path(), &["check"], &env);
+    let (code, stdout, stderr) = run(dir.path(), &["check"], &env).into_text();
     assert_eq!(code, 0, "{stdout}\n{stderr}");
     let lines: Vec<&str> = stdout.lines().collect();
     assert!(lines[0].starts_with("ok    settings"), "{stdout}");
@@ -194,7 +181,7 @@ async fn check_fails_with_a_fix_for_each_broken_part() {
         ("STATUS_OVERRIDE_FILE", "override.json".to_string()),
         ("STATUS_OUTPUT", "missing-dir/status.json".to_string()),
     ]);
-    let (code, stdout, stderr) = run(dir.path(), &["check"], &env);
+    let (code, stdout, stderr) = run(dir.path(), &["check"], &env).into_text();
     assert_eq!(code, 1, "{stdout}\n{stderr}");
     let failed: Vec<&str> = stdout.lines().filter(|l| l.starts_with("FAIL")).collect();
     let expected = [
@@ -234,7 +221,7 @@ async fn bucket_setup_puts_a_get_head_cors_rule_for_the_origins() {
         "--cors-origin",
         "http://localhost:3000",
     ];
-    let (code, _, stderr) = run(dir.path(), &args, &env);
+    let (code, _, stderr) = run(dir.path(), &args, &env).into_text();
     assert_eq!(code, 0, "{stderr}");
     let cors = moto
         .client()
@@ -255,10 +242,191 @@ async fn bucket_setup_puts_a_get_head_cors_rule_for_the_origins() {
         dir.path(),
         &["bucket-setup", "--cors-origin", "www.example.com/"],
         &env,
-    );
+    )
+    .into_text();
     assert_eq!(code, 2, "{stderr}");
     assert!(
         stderr.contains("--cors-origin: \"www.example.com/\" is not an origin"),
         "{stderr}"
+    );
+}
+
+// --- Settings sources and log lines (the foundation every command shares) -----------------
+
+/// A dry run with no sources: quick, and its settings errors are what these tests look at.
+const DRY_RUN: &[&str] = &["generate", "--dry-run"];
+
+fn env(pairs: &[(&str, &str)]) -> Vec<(&'static str, String)> {
+    pairs
+        .iter()
+        .map(|(k, v)| (&*String::leak(k.to_string()), v.to_string()))
+        .collect()
+}
+
+#[test]
+fn settings_come_from_flag_then_environment_then_env_file_then_default() {
+    let dir = tempfile::tempdir().unwrap();
+    let env_file = dir.path().join(".env");
+    std::fs::write(&env_file, "STATUS_TIMEOUT=from-file\n").unwrap();
+    std::fs::set_permissions(
+        &env_file,
+        std::os::unix::fs::PermissionsExt::from_mode(0o600),
+    )
+    .unwrap();
+
+    // ./.env is read without being named.
+    let (code, _, stderr) = run(dir.path(), DRY_RUN, &[]).into_text();
+    assert_eq!(code, 2, "{stderr}");
+    assert_eq!(
+        stderr.trim(),
+        r#"status: error: --timeout: STATUS_TIMEOUT: "from-file" is not a duration from 1s to 10 years; expected e.g. 45s, 10m, 26h"#
+    );
+    // The process environment beats the file...
+    let (code, _, stderr) = run(dir.path(), DRY_RUN, &env(&[("STATUS_TIMEOUT", "5s")])).into_text();
+    assert_eq!(code, 0, "{stderr}");
+    // ...and the flag beats both.
+    let args = ["--timeout", "from-flag", "generate", "--dry-run"];
+    let (code, _, stderr) = run(dir.path(), &args, &env(&[("STATUS_TIMEOUT", "5s")])).into_text();
+    assert_eq!(code, 2);
+    assert!(stderr.contains(r#""from-flag""#), "{stderr}");
+
+    // --env-file names another file; a missing one is a configuration error naming it.
+    std::fs::write(dir.path().join("other.env"), "STATUS_TIMEOUT=from-other\n").unwrap();
+    let args = ["--env-file", "other.env", "generate", "--dry-run"];
+    let (code, _, stderr) = run(dir.path(), &args, &[]).into_text();
+    assert_eq!(code, 2);
+    assert!(stderr.contains(r#""from-other""#), "{stderr}");
+    let args = ["--env-file", "missing.env", "generate", "--dry-run"];
+    let (code, _, stderr) = run(dir.path(), &args, &[]).into_text();
+    assert_eq!(code, 2);
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(
+        stderr.contains("--env-file: cannot read missing.env"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn an_env_file_readable_by_others_is_warned_about_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let env_file = dir.path().join(".env");
+    std::fs::write(&env_file, "STATUS_TIMEOUT=10s\n").unwrap();
+    let chmod = |mode| {
+        std::fs::set_permissions(
+            &env_file,
+            std::os::unix::fs::PermissionsExt::from_mode(mode),
+        )
+        .unwrap()
+    };
+    chmod(0o644);
+    let (code, _, stderr) = run(dir.path(), DRY_RUN, &[]).into_text();
+    assert_eq!(code, 0, "{stderr}");
+    let warnings = stderr.matches("readable by group or others").count();
+    assert_eq!(warnings, 1, "{stderr}");
+    assert!(stderr.contains("chmod 600"), "{stderr}");
+    chmod(0o600);
+    let (_, _, stderr) = run(dir.path(), DRY_RUN, &[]).into_text();
+    assert!(!stderr.contains("readable by group or others"), "{stderr}");
+}
+
+#[test]
+fn log_lines_are_rfc3339_text_or_one_json_object_each() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_, _, text) = run(dir.path(), DRY_RUN, &[]).into_text();
+    for line in text.lines() {
+        // 2026-11-26T04:06:01.517Z  WARN status::generate: KUMA_URL is not set ...
+        let (timestamp, rest) = line.split_once(' ').unwrap();
+        assert!(
+            chrono::DateTime::parse_from_rfc3339(timestamp).is_ok() && timestamp.ends_with('Z'),
+            "{line}"
+        );
+        let rest = rest.trim_start();
+        assert!(
+            rest.starts_with("WARN status::") || rest.starts_with("INFO status::"),
+            "{line}"
+        );
+    }
+    let args = ["--log-format", "json", "generate", "--dry-run"];
+    let (code, _, json) = run(dir.path(), &args, &[]).into_text();
+    assert_eq!(code, 0, "{json}");
+    let lines: Vec<serde_json::Value> = json
+        .lines()
+        .map(|line| serde_json::from_str(line).unwrap_or_else(|e| panic!("{e}: {line}")))
+        .collect();
+    assert_eq!(lines.len(), text.lines().count());
+    for line in &lines {
+        for key in ["timestamp", "level", "target", "message"] {
+            assert!(line[key].is_string(), "{key} missing in {line}");
+        }
+    }
+    assert_eq!(lines.last().unwrap()["level"], "INFO");
+}
+
+#[test]
+fn quiet_verbose_and_rust_log_set_the_level() {
+    let dir = tempfile::tempdir().unwrap();
+    let levels = |args: &[&str], env: &[(&'static str, String)]| -> Vec<String> {
+        let (code, _, stderr) = run(dir.path(), args, env).into_text();
+        assert_eq!(code, 0, "{stderr}");
+        stderr
+            .lines()
+            .map(|line| line.split_whitespace().nth(1).unwrap().to_string())
+            .collect()
+    };
+    let default = levels(DRY_RUN, &[]);
+    assert!(default.contains(&"INFO".to_string()) && default.contains(&"WARN".to_string()));
+    let quiet = levels(&["-q", "generate", "--dry-run"], &[]);
+    assert!(
+        !quiet.is_empty() && quiet.iter().all(|level| level == "WARN"),
+        "{quiet:?}"
+    );
+    let errors_only = levels(DRY_RUN, &env(&[("RUST_LOG", "error")]));
+    assert!(errors_only.is_empty(), "{errors_only:?}");
+    // The backup check logs its listing at debug level: shown with -v only.
+    std::fs::create_dir(dir.path().join("backups")).unwrap();
+    let backups = env(&[("BACKUP_DIR", "backups")]);
+    let debug = "DEBUG".to_string();
+    assert!(!levels(DRY_RUN, &backups).contains(&debug));
+    assert!(levels(&["-v", "generate", "--dry-run"], &backups).contains(&debug));
+}
+
+#[test]
+fn bad_values_are_one_line_configuration_errors_never_panics() {
+    let dir = tempfile::tempdir().unwrap();
+    /// Arguments, settings, and the expected error line.
+    type Case<'a> = (&'a [&'a str], &'a [(&'a str, &'a str)], &'a str);
+    let cases: &[Case] = &[
+        (
+            &["--timeout", "9999999999999999999s", "generate", "--dry-run"],
+            &[],
+            r#"STATUS_TIMEOUT: "9999999999999999999s" is not a duration from 1s to 10 years"#,
+        ),
+        (
+            DRY_RUN,
+            &[("STATUS_OUTPUT", "/")],
+            r#"STATUS_OUTPUT: "/" is a directory"#,
+        ),
+        (
+            DRY_RUN,
+            &[("KUMA_URL", "uptime.local")],
+            r#"KUMA_URL: "uptime.local" is not an http(s) URL"#,
+        ),
+        (
+            DRY_RUN,
+            &[("SPACES_PATH_STYLE", "maybe")],
+            r#"SPACES_PATH_STYLE: "maybe" is not a boolean"#,
+        ),
+    ];
+    for (args, pairs, expected) in cases {
+        let (code, stdout, stderr) = run(dir.path(), args, &env(pairs)).into_text();
+        assert_eq!(code, 2, "{args:?} {pairs:?}: {stderr}");
+        assert!(stdout.is_empty());
+        assert_eq!(stderr.lines().count(), 1, "{stderr}");
+        assert!(stderr.contains(expected), "{stderr}");
+    }
+    assert_eq!(
+        std::fs::read_dir(dir.path()).unwrap().count(),
+        0,
+        "nothing written"
     );
 }

@@ -31,16 +31,41 @@ fn env_example_keys() -> BTreeSet<String> {
         .collect()
 }
 
-/// Rows `| `KEY` | default | meaning |` of the README's configuration table.
-fn readme_table_keys() -> BTreeSet<String> {
+/// Rows `| `KEY` | default | meaning |` of the README's settings tables: key and default cell.
+fn readme_rows() -> Vec<(String, String)> {
     repo_file("README.md")
         .lines()
         .filter_map(|line| {
             let cell = line.strip_prefix("| `")?;
-            let (key, _) = cell.split_once('`')?;
-            is_setting_name(key).then(|| key.to_string())
+            let (key, rest) = cell.split_once('`')?;
+            let default = rest.trim_start().strip_prefix('|')?.split(" | ").next()?;
+            is_setting_name(key).then(|| (key.to_string(), default.trim().to_string()))
         })
         .collect()
+}
+
+fn readme_table_keys() -> BTreeSet<String> {
+    readme_rows().into_iter().map(|(key, _)| key).collect()
+}
+
+/// For each setting of `.env.example`, the comment lines directly above it (its "why").
+fn env_example_comments() -> Vec<(String, String)> {
+    let mut comments = Vec::new();
+    let mut block = String::new();
+    for line in repo_file(".env.example").lines() {
+        let body = line.trim_start_matches('#').trim();
+        match body.split_once('=') {
+            Some((key, _)) if is_setting_name(key) => {
+                comments.push((key.to_string(), std::mem::take(&mut block)));
+            }
+            _ if line.starts_with('#') => {
+                block.push_str(body);
+                block.push(' ');
+            }
+            _ => block.clear(),
+        }
+    }
+    comments
 }
 
 fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
@@ -112,4 +137,33 @@ fn every_setting_the_code_reads_is_documented() {
         undocumented.is_empty(),
         "settings read by the code but missing from .env.example: {undocumented:?}"
     );
+}
+
+#[test]
+fn every_setting_states_its_default_and_the_readme_agrees() {
+    let readme_defaults: std::collections::BTreeMap<String, String> =
+        readme_rows().into_iter().collect();
+    let mut compared = 0;
+    for (key, comment) in env_example_comments() {
+        let Some((_, stated)) = comment.split_once("Default: ") else {
+            panic!(".env.example: the comment above {key} states no \"Default: ...\": {comment:?}");
+        };
+        // Where the README's default is one literal value, the file must state the same one.
+        let cell = &readme_defaults[&key];
+        let literal = cell
+            .strip_prefix('`')
+            .and_then(|rest| rest.strip_suffix('`'))
+            .filter(|value| !value.contains('`'));
+        if let Some(value) = literal {
+            let after = stated.strip_prefix(value).unwrap_or_else(|| {
+                panic!("{key}: README default `{value}`, .env.example says \"Default: {stated}\"")
+            });
+            assert!(
+                after.is_empty() || after.starts_with([' ', '.', ',', '(']),
+                "{key}: README default `{value}`, .env.example says \"Default: {stated}\""
+            );
+            compared += 1;
+        }
+    }
+    assert!(compared >= 15, "only {compared} literal defaults compared");
 }

@@ -14,31 +14,11 @@ use support::http_server::{Reply, TestServer, refused_url};
 use support::kuma_fixtures::{KumaFixture, KumaVersion};
 use support::moto::Moto;
 use support::publish::{kuma_env, status_bucket_env, stored_object};
+use support::run;
 use support::schema::valid_document;
-use support::status_command;
 
 /// The push token of the fixture server's push monitor (MANIFEST "Server setup").
 const PUSH_TOKEN: &str = "TnGfsAE6kVReXWLouAlerkQdOeC4qYp3";
-
-/// A run's exit code, stdout and stderr.
-struct Run {
-    code: i32,
-    stdout: Vec<u8>,
-    stderr: String,
-}
-
-fn run(dir: &Path, args: &[&str], env: &[(&str, String)]) -> Run {
-    let output = status_command(dir)
-        .args(args)
-        .envs(env.iter().map(|(k, v)| (k, v)))
-        .output()
-        .unwrap();
-    Run {
-        code: output.status.code().unwrap(),
-        stdout: output.stdout,
-        stderr: String::from_utf8(output.stderr).unwrap(),
-    }
-}
 
 /// The Kuma fixture server with heartbeats as fresh as at capture time.
 fn fresh_kuma() -> TestServer {
@@ -332,6 +312,13 @@ fn an_overlapping_run_exits_1_and_leaves_the_file_whole() {
             "another status run (pid {}) holds the lock",
             first.id()
         )),
+        "{}",
+        second.stderr
+    );
+    // Even a run that did nothing ends with the summary line, after its error.
+    let last = second.stderr.lines().last().unwrap();
+    assert!(
+        last.contains("INFO") && last.contains("nothing published;") && last.ends_with("exit 1"),
         "{}",
         second.stderr
     );

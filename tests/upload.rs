@@ -6,7 +6,6 @@ mod support;
 
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
-use std::path::Path;
 
 use chrono::{SecondsFormat, Utc};
 use md5::{Digest, Md5};
@@ -16,17 +15,7 @@ use support::kuma_fixtures::{KumaFixture, KumaVersion};
 use support::moto::Moto;
 use support::publish::{anonymous_get, kuma_env, status_bucket_env, stored_object};
 use support::schema::valid_document;
-use support::status_command;
-
-fn run(dir: &Path, args: &[&str], env: &[(&str, String)]) -> (i32, Vec<u8>, String) {
-    let output = status_command(dir)
-        .args(args)
-        .envs(env.iter().map(|(k, v)| (k, v)))
-        .output()
-        .unwrap();
-    let stderr = String::from_utf8(output.stderr).unwrap();
-    (output.status.code().unwrap(), output.stdout, stderr)
-}
+use support::{Run, run};
 
 fn hex_md5(bytes: &[u8]) -> String {
     Md5::digest(bytes)
@@ -58,7 +47,11 @@ async fn generate_upload_stores_the_exact_bytes_with_headers_and_public_read() {
     let mut env = kuma_env(&kuma);
     env.extend(status_bucket_env(moto, &bucket));
     env.push(("STATUS_PUBLIC_URL", public_url.clone()));
-    let (code, _, stderr) = run(dir.path(), &["generate", "--upload"], &env);
+    let Run {
+        code,
+        stdout: _,
+        stderr,
+    } = run(dir.path(), &["generate", "--upload"], &env);
     assert_eq!(code, 0, "{stderr}");
 
     let local = std::fs::read(dir.path().join("status.json")).unwrap();
@@ -124,7 +117,11 @@ async fn a_private_object_is_refused_to_anonymous_readers() {
         ("STATUS_KEY", "public/status.json".to_string()),
         ("STATUS_CACHE_CONTROL", "no-cache".to_string()),
     ]);
-    let (code, _, stderr) = run(dir.path(), &["generate", "--upload"], &env);
+    let Run {
+        code,
+        stdout: _,
+        stderr,
+    } = run(dir.path(), &["generate", "--upload"], &env);
     assert_eq!(code, 0, "{stderr}");
     let local = std::fs::read(dir.path().join("status.json")).unwrap();
     assert_eq!(
@@ -177,7 +174,11 @@ fn invalid_documents_are_refused_before_any_request() {
     ];
     for (name, text, reason) in cases {
         std::fs::write(dir.path().join(name), text).unwrap();
-        let (code, _, stderr) = run(dir.path(), &["upload", name], &env);
+        let Run {
+            code,
+            stdout: _,
+            stderr,
+        } = run(dir.path(), &["upload", name], &env);
         assert_eq!(code, 1, "{name}: {stderr}");
         assert!(
             stderr.contains(&format!("{name} is not a valid status document: {reason}")),
@@ -204,14 +205,31 @@ async fn a_stale_document_is_refused_unless_forced() {
     )
     .unwrap();
     let env = status_bucket_env(moto, &bucket);
-    let (code, _, stderr) = run(dir.path(), &["upload"], &env);
+    let Run {
+        code,
+        stdout: _,
+        stderr,
+    } = run(dir.path(), &["upload"], &env);
     assert_eq!(code, 1, "{stderr}");
     assert!(stderr.contains("status.json is stale"), "{stderr}");
     assert!(stderr.contains("over STATUS_MAX_AGE (30m)"), "{stderr}");
+    assert!(
+        stderr.contains("is 2h old"),
+        "whole minutes, not seconds: {stderr}"
+    );
+    let last = stderr.lines().last().unwrap();
+    assert!(
+        last.contains("INFO") && last.contains("nothing published;") && last.ends_with("exit 1"),
+        "the summary line ends every run: {stderr}"
+    );
     assert_eq!(stored_object(moto, &bucket, "status.json").await, None);
 
     let raised = [("STATUS_MAX_AGE", "3h".to_string())];
-    let (code, _, stderr) = run(
+    let Run {
+        code,
+        stdout: _,
+        stderr,
+    } = run(
         dir.path(),
         &["upload"],
         &[env.clone(), raised.to_vec()].concat(),
@@ -220,7 +238,11 @@ async fn a_stale_document_is_refused_unless_forced() {
 
     let other = dir.path().join("older.json");
     std::fs::write(&other, document_aged(chrono::Duration::days(3))).unwrap();
-    let (code, stdout, stderr) = run(dir.path(), &["-v", "upload", "--force", "older.json"], &env);
+    let Run {
+        code,
+        stdout,
+        stderr,
+    } = run(dir.path(), &["-v", "upload", "--force", "older.json"], &env);
     assert_eq!(code, 0, "{stderr}");
     let bytes = std::fs::read(&other).unwrap();
     assert_eq!(stdout, bytes, "-v prints the uploaded content");
@@ -238,7 +260,11 @@ async fn a_public_url_serving_other_bytes_is_only_a_warning() {
     let dir = tempfile::tempdir().unwrap();
     let mut env = status_bucket_env(moto, &bucket);
     env.push(("STATUS_PUBLIC_URL", format!("{}/status.json", cdn.url())));
-    let (code, _, stderr) = run(dir.path(), &["generate", "--upload"], &env);
+    let Run {
+        code,
+        stdout: _,
+        stderr,
+    } = run(dir.path(), &["generate", "--upload"], &env);
     assert_eq!(code, 0, "{stderr}");
     assert!(
         stderr.contains("WARN") && stderr.contains("a CDN may hold the previous copy"),
@@ -308,7 +334,11 @@ async fn an_upload_cut_off_mid_body_leaves_no_object_and_the_local_file_written(
     let dir = tempfile::tempdir().unwrap();
     let mut env = status_bucket_env(moto, &bucket);
     env.push(("SPACES_ENDPOINT", format!("http://{proxy}")));
-    let (code, _, stderr) = run(dir.path(), &["generate", "--upload"], &env);
+    let Run {
+        code,
+        stdout: _,
+        stderr,
+    } = run(dir.path(), &["generate", "--upload"], &env);
     assert_eq!(code, 1, "{stderr}");
     assert!(
         stderr.contains(&format!("upload to s3://{bucket}/status.json failed")),

@@ -18,6 +18,38 @@ pub mod schema;
 
 use std::path::Path;
 
+/// How one run of the binary ended.
+pub struct Run {
+    pub code: i32,
+    pub stdout: Vec<u8>,
+    pub stderr: String,
+}
+
+impl Run {
+    /// Exit code, stdout and stderr, both as text.
+    pub fn into_text(self) -> (i32, String, String) {
+        (
+            self.code,
+            String::from_utf8(self.stdout).unwrap(),
+            self.stderr,
+        )
+    }
+}
+
+/// Runs the binary (see [`status_command`]) in `dir` with `args` and exactly the settings `env`.
+pub fn run(dir: &Path, args: &[&str], env: &[(&str, String)]) -> Run {
+    let output = status_command(dir)
+        .args(args)
+        .envs(env.iter().map(|(k, v)| (k, v)))
+        .output()
+        .unwrap();
+    Run {
+        code: output.status.code().unwrap(),
+        stdout: output.stdout,
+        stderr: String::from_utf8(output.stderr).unwrap(),
+    }
+}
+
 /// The real `status` binary with an empty environment, run in `dir`: no developer `.env`,
 /// `AWS_*` or `SPACES_*` variable can leak into a test; the test sets exactly the settings it
 /// means.
