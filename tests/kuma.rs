@@ -282,6 +282,27 @@ async fn reads_2_5_3_as_its_dashboard_showed_it() {
 }
 
 #[tokio::test]
+async fn every_request_names_the_client_and_accepts_gzip() {
+    let version = KumaVersion::V2_5_3;
+    let server = KumaFixture::new(version).start();
+    let settings = with_key(settings(&server.url()), version.api_key());
+    fetch_at_capture(version, &settings).await.unwrap();
+    let requests = server.requests();
+    assert!(requests.len() > 3);
+    let user_agent = format!("status/{}", env!("CARGO_PKG_VERSION"));
+    for request in requests {
+        assert_eq!(request.user_agent.as_deref(), Some(user_agent.as_str()));
+        assert!(
+            request
+                .accept_encoding
+                .as_deref()
+                .is_some_and(|accepted| accepted.contains("gzip")),
+            "{request:?}"
+        );
+    }
+}
+
+#[tokio::test]
 async fn reads_1_23_as_its_dashboard_showed_it() {
     let (report, _) = read_public_values(KumaVersion::V1_23, None).await;
     assert_eq!(report.warnings, Vec::<String>::new());

@@ -9,7 +9,8 @@
 //!     _ => Reply::json(404, &json!({"msg": "no"})),
 //! });
 //! server.url();              // "http://127.0.0.1:PORT"
-//! server.requests();         // every request: method, path with query, Authorization present?
+//! server.requests();         // every request: method, path with query, Authorization present?,
+//!                            // User-Agent, Accept-Encoding
 //! server.connections();      // TCP connections accepted (connection reuse shows here)
 //! server.peak_in_flight();   // most requests being answered at once (concurrency bounds)
 //! ```
@@ -86,6 +87,8 @@ pub struct LoggedRequest {
     pub path_and_query: String,
     /// Whether an `Authorization` header was present (its value is not kept).
     pub authorized: bool,
+    pub user_agent: Option<String>,
+    pub accept_encoding: Option<String>,
 }
 
 impl LoggedRequest {
@@ -304,6 +307,8 @@ async fn answer(
         method: request.method.clone(),
         path_and_query: request.path_and_query(),
         authorized: request.headers.contains_key("authorization"),
+        user_agent: request.header("user-agent").map(str::to_string),
+        accept_encoding: request.header("accept-encoding").map(str::to_string),
     });
     let reply = (state.handler)(&request);
     if reply.never {
