@@ -629,6 +629,23 @@ async fn a_body_over_the_size_cap_is_refused() {
 }
 
 #[tokio::test]
+async fn a_gzip_body_that_inflates_past_the_cap_is_refused_while_streaming() {
+    // 16 MiB of spaces compress to a few KiB; decompressed, the body has no Content-Length,
+    // so only the check while streaming can stop it.
+    let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+    std::io::Write::write_all(&mut encoder, &vec![b' '; status::http::MAX_BODY_BYTES + 1]).unwrap();
+    let compressed = encoder.finish().unwrap();
+    assert!(compressed.len() < 100_000);
+    let reply = Reply::text(200, "application/json", compressed).header("content-encoding", "gzip");
+    let (line, _) =
+        error_with_replies(KumaVersion::V2_5_3, vec![("/api/status-page/main", reply)]).await;
+    assert!(
+        line.contains("/api/status-page/main: response body is over the 16777216-byte limit;"),
+        "{line}"
+    );
+}
+
+#[tokio::test]
 async fn uptime_out_of_range_is_rejected_with_a_warning() {
     let version = KumaVersion::V2_5_3;
     let fixture = KumaFixture::new(version);
