@@ -14,8 +14,8 @@ use support::http_server::{Reply, TestServer};
 use support::kuma_fixtures::{KumaFixture, KumaVersion};
 use support::moto::Moto;
 use support::publish::{anonymous_get, kuma_env, status_bucket_env, stored_object};
+use support::run;
 use support::schema::valid_document;
-use support::{Run, run};
 
 fn hex_md5(bytes: &[u8]) -> String {
     Md5::digest(bytes)
@@ -47,11 +47,7 @@ async fn generate_upload_stores_the_exact_bytes_with_headers_and_public_read() {
     let mut env = kuma_env(&kuma);
     env.extend(status_bucket_env(moto, &bucket));
     env.push(("STATUS_PUBLIC_URL", public_url.clone()));
-    let Run {
-        code,
-        stdout: _,
-        stderr,
-    } = run(dir.path(), &["generate", "--upload"], &env);
+    let (code, _, stderr) = run(dir.path(), &["generate", "--upload"], &env).into_text();
     assert_eq!(code, 0, "{stderr}");
 
     let local = std::fs::read(dir.path().join("status.json")).unwrap();
@@ -117,11 +113,7 @@ async fn a_private_object_is_refused_to_anonymous_readers() {
         ("STATUS_KEY", "public/status.json".to_string()),
         ("STATUS_CACHE_CONTROL", "no-cache".to_string()),
     ]);
-    let Run {
-        code,
-        stdout: _,
-        stderr,
-    } = run(dir.path(), &["generate", "--upload"], &env);
+    let (code, _, stderr) = run(dir.path(), &["generate", "--upload"], &env).into_text();
     assert_eq!(code, 0, "{stderr}");
     let local = std::fs::read(dir.path().join("status.json")).unwrap();
     assert_eq!(
@@ -174,11 +166,7 @@ fn invalid_documents_are_refused_before_any_request() {
     ];
     for (name, text, reason) in cases {
         std::fs::write(dir.path().join(name), text).unwrap();
-        let Run {
-            code,
-            stdout: _,
-            stderr,
-        } = run(dir.path(), &["upload", name], &env);
+        let (code, _, stderr) = run(dir.path(), &["upload", name], &env).into_text();
         assert_eq!(code, 1, "{name}: {stderr}");
         assert!(
             stderr.contains(&format!("{name} is not a valid status document: {reason}")),
@@ -205,11 +193,7 @@ async fn a_stale_document_is_refused_unless_forced() {
     )
     .unwrap();
     let env = status_bucket_env(moto, &bucket);
-    let Run {
-        code,
-        stdout: _,
-        stderr,
-    } = run(dir.path(), &["upload"], &env);
+    let (code, _, stderr) = run(dir.path(), &["upload"], &env).into_text();
     assert_eq!(code, 1, "{stderr}");
     assert!(stderr.contains("status.json is stale"), "{stderr}");
     assert!(stderr.contains("over STATUS_MAX_AGE (30m)"), "{stderr}");
@@ -225,27 +209,21 @@ async fn a_stale_document_is_refused_unless_forced() {
     assert_eq!(stored_object(moto, &bucket, "status.json").await, None);
 
     let raised = [("STATUS_MAX_AGE", "3h".to_string())];
-    let Run {
-        code,
-        stdout: _,
-        stderr,
-    } = run(
+    let (code, _, stderr) = run(
         dir.path(),
         &["upload"],
         &[env.clone(), raised.to_vec()].concat(),
-    );
+    )
+    .into_text();
     assert_eq!(code, 0, "{stderr}");
 
     let other = dir.path().join("older.json");
     std::fs::write(&other, document_aged(chrono::Duration::days(3))).unwrap();
-    let Run {
-        code,
-        stdout,
-        stderr,
-    } = run(dir.path(), &["-v", "upload", "--force", "older.json"], &env);
+    let (code, stdout, stderr) =
+        run(dir.path(), &["-v", "upload", "--force", "older.json"], &env).into_text();
     assert_eq!(code, 0, "{stderr}");
     let bytes = std::fs::read(&other).unwrap();
-    assert_eq!(stdout, bytes, "-v prints the uploaded content");
+    assert_eq!(stdout.as_bytes(), bytes, "-v prints the uploaded content");
     assert_eq!(
         stored_object(moto, &bucket, "status.json").await,
         Some(bytes)
@@ -260,11 +238,7 @@ async fn a_public_url_serving_other_bytes_is_only_a_warning() {
     let dir = tempfile::tempdir().unwrap();
     let mut env = status_bucket_env(moto, &bucket);
     env.push(("STATUS_PUBLIC_URL", format!("{}/status.json", cdn.url())));
-    let Run {
-        code,
-        stdout: _,
-        stderr,
-    } = run(dir.path(), &["generate", "--upload"], &env);
+    let (code, _, stderr) = run(dir.path(), &["generate", "--upload"], &env).into_text();
     assert_eq!(code, 0, "{stderr}");
     assert!(
         stderr.contains("WARN") && stderr.contains("a CDN may hold the previous copy"),
@@ -334,11 +308,7 @@ async fn an_upload_cut_off_mid_body_leaves_no_object_and_the_local_file_written(
     let dir = tempfile::tempdir().unwrap();
     let mut env = status_bucket_env(moto, &bucket);
     env.push(("SPACES_ENDPOINT", format!("http://{proxy}")));
-    let Run {
-        code,
-        stdout: _,
-        stderr,
-    } = run(dir.path(), &["generate", "--upload"], &env);
+    let (code, _, stderr) = run(dir.path(), &["generate", "--upload"], &env).into_text();
     assert_eq!(code, 1, "{stderr}");
     assert!(
         stderr.contains(&format!("upload to s3://{bucket}/status.json failed")),
