@@ -241,9 +241,21 @@ impl KumaHttp {
 
     /// GETs a JSON endpoint.
     pub async fn json(&self, endpoint: &Endpoint) -> Result<Value, FetchError> {
+        self.decoded(endpoint, |bytes| {
+            serde_json::from_slice(bytes).map_err(|err| format!("invalid JSON: {err}"))
+        })
+        .await
+    }
+
+    /// GETs an endpoint and decodes its body with `decode` (whose `Err` says what is wrong
+    /// with the body).
+    pub async fn decoded<T>(
+        &self,
+        endpoint: &Endpoint,
+        decode: impl FnOnce(&[u8]) -> Result<T, String>,
+    ) -> Result<T, FetchError> {
         let body = self.get(endpoint, None).await?;
-        serde_json::from_slice(&body.bytes)
-            .map_err(|err| self.error(endpoint, Problem::Format(format!("invalid JSON: {err}"))))
+        decode(&body.bytes).map_err(|what| self.error(endpoint, Problem::Format(what)))
     }
 
     /// GETs an SVG badge as text.

@@ -47,13 +47,13 @@ pub async fn fetch(
     // Concurrent; a status page failure ends the read at once, and wins over a heartbeat
     // failure (it names the likelier fix: the URL or the slug).
     let (page, beats) = tokio::try_join!(http.json(&Endpoint::StatusPage), async {
-        Ok(http.json(&Endpoint::Heartbeats).await)
+        Ok(http
+            .decoded(&Endpoint::Heartbeats, Heartbeats::from_slice)
+            .await)
     })?;
     let beats = beats?;
     let page = StatusPage::from_json(page)
         .map_err(|what| http.error(&Endpoint::StatusPage, Problem::Format(what)))?;
-    let beats = Heartbeats::from_json(beats)
-        .map_err(|what| http.error(&Endpoint::Heartbeats, Problem::Format(what)))?;
 
     let series = match page.version {
         KumaVersion::V2 => match metrics_task.join_next().await {
