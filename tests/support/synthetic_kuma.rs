@@ -81,7 +81,7 @@ pub fn monitor_status(id: u64) -> u8 {
 /// 24 h uptime ratio of monitor `id` in 0..=1 (exactly 1 for every tenth monitor, which Kuma
 /// serialises as the integer `1`).
 pub fn uptime_ratio_24h(id: u64) -> f64 {
-    if id % 10 == 0 {
+    if id.is_multiple_of(10) {
         1.0
     } else {
         0.99 + (id % 97) as f64 / 10_000.0
