@@ -1,10 +1,11 @@
 //! The one HTTP client of a run (Uptime Kuma, the public URL check, the push ping): pooled
 //! connections, gzip, a per-request timeout, optional private CA, and a capped body reader.
 
+use std::fmt;
 use std::path::Path;
 use std::time::Duration;
 
-use anyhow::{Context, bail};
+use anyhow::Context;
 
 use crate::exit::ConfigError;
 
@@ -48,25 +49,80 @@ pub fn client(
     builder.build().context("cannot set up the HTTP client")
 }
 
+/// Why a body could not be read.
+#[derive(Debug)]
+pub enum BodyError {
+    /// Over the cap (announced by Content-Length or counted while streaming).
+    TooLarge { cap: usize },
+    /// The connection failed or timed out mid-body.
+    Transport(reqwest::Error),
+}
+
+impl fmt::Display for BodyError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            BodyError::TooLarge { cap } => {
+                write!(f, "response body is over the {cap}-byte limit")
+            }
+            BodyError::Transport(err) => f.write_str(&describe_transport_error(err)),
+        }
+    }
+}
+
+impl std::error::Error for BodyError {}
+
 /// Reads a response body, refusing one over `cap` bytes (checked while streaming, so a
 /// missing or lying Content-Length cannot get past it).
 pub async fn read_body_capped(
     mut response: reqwest::Response,
     cap: usize,
-) -> anyhow::Result<Vec<u8>> {
-    if let Some(len) = response.content_length()
-        && len > cap as u64
+) -> Result<Vec<u8>, BodyError> {
+    if response
+        .content_length()
+        .is_some_and(|len| len > cap as u64)
     {
-        bail!("response body is {len} bytes, over the {cap}-byte limit");
+        return Err(BodyError::TooLarge { cap });
     }
     let mut body = Vec::new();
-    while let Some(chunk) = response.chunk().await? {
+    while let Some(chunk) = response
+        .chunk()
+        .await
+        .map_err(|err| BodyError::Transport(err.without_url()))?
+    {
         if body.len() + chunk.len() > cap {
-            bail!("response body is over the {cap}-byte limit");
+            return Err(BodyError::TooLarge { cap });
         }
         body.extend_from_slice(&chunk);
     }
     Ok(body)
+}
+
+/// One line saying why a request failed before a complete answer arrived, without the URL
+/// (reqwest's own message carries it, query string included): `timed out`, `cannot connect:
+/// Connection refused (os error 111)`, or the innermost cause.
+pub fn describe_transport_error(err: &reqwest::Error) -> String {
+    if err.is_timeout() {
+        return "timed out".into();
+    }
+    let mut innermost: &dyn std::error::Error = err;
+    while let Some(source) = innermost.source() {
+        innermost = source;
+    }
+    let cause = if std::ptr::addr_eq(innermost, err) {
+        // No deeper cause: reqwest's own text, minus the URL.
+        let mut text = err.to_string();
+        if let Some(start) = text.find(" for url (") {
+            text.truncate(start);
+        }
+        text
+    } else {
+        innermost.to_string()
+    };
+    if err.is_connect() {
+        format!("cannot connect: {cause}")
+    } else {
+        cause
+    }
 }
 
 /// The URL without credentials, query or fragment: safe to name in a log line or error.

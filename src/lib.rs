@@ -12,3 +12,4 @@ pub mod kuma;
 pub mod logging;
 pub mod s3;
 pub mod settings;
+pub mod status;

@@ -1,14 +1,30 @@
 //! Uptime Kuma: monitor states, platform status and uptime, read over Kuma's HTTP APIs.
+//!
+//! `api` decodes each endpoint's JSON, `badge` reads SVG uptime badges, `metrics` parses
+//! Prometheus text, `rules` turns them into states and numbers (pure), `client` makes the
+//! requests, `fetch` orchestrates one read, `report` prints it for a person.
 
+mod api;
+mod badge;
+mod client;
+mod fetch;
+mod metrics;
+mod report;
+mod rules;
+
+use std::io::Write as _;
 use std::path::PathBuf;
 use std::time::Duration;
 
+use anyhow::Context as _;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 use crate::cli::ReportArgs;
 use crate::exit::{ConfigError, Exit};
 use crate::settings::{EnvSource, Secret, Settings};
+
+pub use fetch::fetch;
 
 /// How the platform uptime of a window is made from the counted monitors' values.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -56,12 +72,21 @@ impl KumaSettings {
             "min" => UptimeAggregate::Min,
             _ => UptimeAggregate::Mean,
         };
+        let monitor_ids = env.id_list("KUMA_MONITOR_IDS")?;
+        let critical_ids = env.id_list("KUMA_CRITICAL_IDS")?.unwrap_or_default();
+        if let Some(counted) = &monitor_ids
+            && let Some(id) = critical_ids.iter().find(|id| !counted.contains(id))
+        {
+            return Err(ConfigError::new(format!(
+                "KUMA_CRITICAL_IDS: monitor {id} is not in KUMA_MONITOR_IDS; a critical monitor must count, so add it there"
+            )));
+        }
         Ok(Some(KumaSettings {
             url,
             status_page,
             api_key: env.secret("KUMA_API_KEY"),
-            monitor_ids: env.id_list("KUMA_MONITOR_IDS")?,
-            critical_ids: env.id_list("KUMA_CRITICAL_IDS")?.unwrap_or_default(),
+            monitor_ids,
+            critical_ids,
             concurrency: env.number("KUMA_CONCURRENCY", 8, 1, 256)?,
             request_timeout: env.duration("KUMA_REQUEST_TIMEOUT", Duration::from_secs(10))?,
             stale_after: env.duration("KUMA_STALE_AFTER", Duration::from_secs(30 * 60))?,
@@ -126,9 +151,13 @@ pub struct MonitorReport {
     pub last_beat_at: Option<DateTime<Utc>>,
     /// Per-monitor uptime in percent (full precision where the source gives it).
     pub uptime: Uptime,
-    /// Whether the monitor takes part in the platform status and uptime aggregates.
+    /// Whether the monitor takes part in the platform status and uptime aggregates: it is
+    /// selected (KUMA_MONITOR_IDS, default all on the page) and not stale.
     pub counted: bool,
     pub critical: bool,
+    /// `false` for a monitor of KUMA_MONITOR_IDS known only from /metrics: its name is then
+    /// the generic `Monitor <id>` (Kuma's own name for it was never made public).
+    pub on_status_page: bool,
 }
 
 /// Everything read from Kuma in one run: the struct `status kuma --json` prints and
@@ -143,10 +172,54 @@ pub struct KumaReport {
     pub maintenance: Maintenance,
     pub incidents: Vec<Incident>,
     pub monitors: Vec<MonitorReport>,
+    /// Everything that was read but not used (a grey badge, a rejected ratio, a wrong API
+    /// key), one line each, already logged. For operators: they may name Kuma's URL, so they
+    /// are counted, never copied, into status.json. Never a secret.
+    pub warnings: Vec<String>,
+    /// HTTP requests made to Kuma in this read.
+    pub requests: usize,
 }
 
-/// `status kuma`: reads Kuma and prints the report.
+/// The HTTP client for Kuma: pooled connections, gzip, KUMA_REQUEST_TIMEOUT per request,
+/// KUMA_CA_CERT trusted in addition to the system roots.
+pub fn http_client(settings: &KumaSettings) -> anyhow::Result<reqwest::Client> {
+    crate::http::client(
+        settings.request_timeout,
+        settings.ca_cert.as_deref(),
+        "KUMA_CA_CERT",
+    )
+}
+
+/// `status kuma`: reads Kuma within the run's deadline and prints the report (a table, or
+/// JSON with `--json`). Exit 0 when Kuma was read, 1 when it could not be, 2 when it is not
+/// configured.
 pub async fn command(settings: &Settings, args: &ReportArgs) -> anyhow::Result<Exit> {
-    let _ = (settings, args);
-    anyhow::bail!("status kuma is being built")
+    let Some(kuma) = &settings.kuma else {
+        return Err(ConfigError::new(
+            "KUMA_URL: not set; set it to the base URL of Uptime Kuma (e.g. https://uptime.example.com)",
+        )
+        .into());
+    };
+    let client = http_client(kuma)?;
+    let report = tokio::time::timeout(settings.timeout, fetch(kuma, &client, Utc::now()))
+        .await
+        .map_err(|_| {
+            anyhow::anyhow!(
+                "Uptime Kuma {}: no complete answer within the run's deadline of {} (--timeout / STATUS_TIMEOUT); check that KUMA_URL answers, or raise --timeout",
+                crate::http::redact(&kuma.url),
+                humantime::format_duration(settings.timeout)
+            )
+        })??;
+    let text = if args.json {
+        let mut json = serde_json::to_string_pretty(&report).context("cannot encode the report")?;
+        json.push('\n');
+        json
+    } else {
+        report::render(&report)
+    };
+    std::io::stdout()
+        .lock()
+        .write_all(text.as_bytes())
+        .context("cannot write to stdout")?;
+    Ok(Exit::Success)
 }

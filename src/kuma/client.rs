@@ -1,0 +1,449 @@
+//! Requests to Uptime Kuma: URLs (path prefix, cache buster), the request count, and failures
+//! described in one line naming the source and a fix.
+
+use std::fmt;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use serde_json::Value;
+
+use super::KumaSettings;
+use crate::http::{self, BodyError};
+use crate::settings::Secret;
+
+/// An endpoint of Kuma's HTTP API.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Endpoint {
+    /// `/api/status-page/{slug}`
+    StatusPage,
+    /// `/api/status-page/heartbeat/{slug}`
+    Heartbeats,
+    /// `/api/badge/{id}/uptime/{duration}`
+    UptimeBadge {
+        monitor: u64,
+        duration: &'static str,
+    },
+    /// `/metrics` (2.x, API key as the basic-auth password)
+    Metrics,
+}
+
+impl Endpoint {
+    fn label(&self) -> &'static str {
+        match self {
+            Endpoint::StatusPage => "status page",
+            Endpoint::Heartbeats => "heartbeat list",
+            Endpoint::UptimeBadge { .. } => "uptime badge",
+            Endpoint::Metrics => "metrics",
+        }
+    }
+
+    fn expected(&self) -> &'static str {
+        match self {
+            Endpoint::StatusPage | Endpoint::Heartbeats => "Uptime Kuma's JSON",
+            Endpoint::UptimeBadge { .. } => "an SVG badge",
+            Endpoint::Metrics => "Prometheus metrics",
+        }
+    }
+}
+
+/// What went wrong with one request.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Problem {
+    /// No complete answer within KUMA_REQUEST_TIMEOUT.
+    Timeout(Duration),
+    /// Connecting or the transfer failed (refused, DNS, TLS, reset).
+    Transport(String),
+    /// A non-2xx status; `detail` is Kuma's `msg` (quoted) or a description of the body.
+    Status { code: u16, detail: String },
+    /// An HTML page where JSON, SVG or metrics were expected.
+    Html,
+    /// The body is over the size cap.
+    TooLarge(usize),
+    /// The body is not what the endpoint serves (invalid JSON, unknown shape, bad metrics).
+    Format(String),
+}
+
+/// A failed request: `Uptime Kuma status page http://kuma/api/status-page/main: HTTP 404
+/// "Status Page Not Found"; check KUMA_STATUS_PAGE ...`. The URL is redacted (no
+/// credentials, no query) and no header, so never the API key, is ever part of it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FetchError {
+    pub endpoint: Endpoint,
+    pub url: String,
+    pub problem: Problem,
+}
+
+impl fmt::Display for FetchError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Uptime Kuma {} {}: ", self.endpoint.label(), self.url)?;
+        match &self.problem {
+            Problem::Timeout(limit) => write!(
+                f,
+                "no answer within {} (KUMA_REQUEST_TIMEOUT)",
+                humantime::format_duration(*limit)
+            )?,
+            Problem::Transport(cause) => f.write_str(cause)?,
+            Problem::Status { code, detail } => write!(f, "HTTP {code} {detail}")?,
+            Problem::Html => write!(f, "answered an HTML page, not {}", self.endpoint.expected())?,
+            Problem::TooLarge(cap) => write!(f, "response body is over the {cap}-byte limit")?,
+            Problem::Format(what) => write!(f, "not {} ({what})", self.endpoint.expected())?,
+        }
+        write!(f, "; {}", self.fix())
+    }
+}
+
+impl std::error::Error for FetchError {}
+
+impl FetchError {
+    /// What the operator can do about it.
+    fn fix(&self) -> &'static str {
+        const POINT_AT_KUMA: &str = "check that KUMA_URL points at Uptime Kuma itself (with any path prefix), not a login page or another app";
+        match (&self.endpoint, &self.problem) {
+            (Endpoint::StatusPage, Problem::Timeout(_)) => {
+                "check KUMA_STATUS_PAGE (Uptime Kuma 1.x never answers an unknown slug) and that KUMA_URL answers within KUMA_REQUEST_TIMEOUT"
+            }
+            (_, Problem::Timeout(_)) => {
+                "check that KUMA_URL answers, or raise KUMA_REQUEST_TIMEOUT"
+            }
+            (_, Problem::Transport(cause)) if cause.contains("certificate") => {
+                "if Uptime Kuma's certificate comes from a private CA, set KUMA_CA_CERT to its PEM file"
+            }
+            (_, Problem::Transport(_)) => "check KUMA_URL and that Uptime Kuma is running",
+            (
+                Endpoint::Metrics,
+                Problem::Status {
+                    code: 401 | 403, ..
+                },
+            ) => "check KUMA_API_KEY (an Uptime Kuma 2.x API key, sent as the basic-auth password)",
+            (Endpoint::StatusPage | Endpoint::Heartbeats, Problem::Status { code: 404, .. }) => {
+                "check KUMA_STATUS_PAGE (the slug of a published status page)"
+            }
+            (
+                _,
+                Problem::Status {
+                    code: 401 | 407, ..
+                },
+            ) => "something in front of Uptime Kuma asks for credentials; point KUMA_URL past it",
+            (_, Problem::Status { code: 500.., .. }) => {
+                "Uptime Kuma or a proxy in front of it failed; see its logs"
+            }
+            (Endpoint::StatusPage, Problem::Status { .. }) => "check KUMA_STATUS_PAGE and KUMA_URL",
+            (Endpoint::Metrics, Problem::Html) => {
+                "check that KUMA_URL points at Uptime Kuma 2.x and carries no query string"
+            }
+            _ => POINT_AT_KUMA,
+        }
+    }
+}
+
+/// A response body that passed the status check.
+struct Body {
+    bytes: Vec<u8>,
+    content_type: String,
+}
+
+impl Body {
+    fn is_html(&self) -> bool {
+        if self.content_type.starts_with("text/html") {
+            return true;
+        }
+        let start: Vec<u8> = self
+            .bytes
+            .iter()
+            .copied()
+            .skip_while(u8::is_ascii_whitespace)
+            .take(15)
+            .map(|b| b.to_ascii_lowercase())
+            .collect();
+        start.starts_with(b"<!doctype html") || start.starts_with(b"<html")
+    }
+}
+
+/// The client for one run: cheap to clone into concurrent tasks.
+#[derive(Clone)]
+pub struct KumaHttp {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    client: reqwest::Client,
+    base: reqwest::Url,
+    status_page: String,
+    request_timeout: Duration,
+    /// Wall-clock milliseconds at the start of the run: with the request number it makes
+    /// each URL unique, so Kuma's response cache (5 min, keyed by URL) never answers.
+    cache_buster: u128,
+    sent: AtomicUsize,
+}
+
+/// Error bodies are only read for Kuma's one-line `msg`.
+const ERROR_BODY_CAP: usize = 64 * 1024;
+
+impl KumaHttp {
+    pub fn new(client: reqwest::Client, settings: &KumaSettings) -> KumaHttp {
+        let cache_buster = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |since| since.as_millis());
+        KumaHttp {
+            inner: Arc::new(Inner {
+                client,
+                base: settings.url.clone(),
+                status_page: settings.status_page.clone(),
+                request_timeout: settings.request_timeout,
+                cache_buster,
+                sent: AtomicUsize::new(0),
+            }),
+        }
+    }
+
+    /// Requests sent so far in this run.
+    pub fn requests_sent(&self) -> usize {
+        self.inner.sent.load(Ordering::Relaxed)
+    }
+
+    /// The URL of `endpoint`; `request` (the request's number) makes the cache buster unique.
+    fn url(&self, endpoint: &Endpoint, request: usize) -> reqwest::Url {
+        let slug = self.inner.status_page.as_str();
+        let monitor_id;
+        let segments: Vec<&str> = match endpoint {
+            Endpoint::StatusPage => vec!["api", "status-page", slug],
+            Endpoint::Heartbeats => vec!["api", "status-page", "heartbeat", slug],
+            Endpoint::UptimeBadge { monitor, duration } => {
+                monitor_id = monitor.to_string();
+                vec!["api", "badge", &monitor_id, "uptime", duration]
+            }
+            Endpoint::Metrics => vec!["metrics"],
+        };
+        let mut url = self.inner.base.clone();
+        if let Ok(mut path) = url.path_segments_mut() {
+            path.pop_if_empty().extend(segments);
+        }
+        url.set_fragment(None);
+        if *endpoint == Endpoint::Metrics {
+            // /metrics is not cached, and with any query string Kuma answers its web page.
+            url.set_query(None);
+        } else {
+            let buster = format!("{}-{request}", self.inner.cache_buster);
+            url.query_pairs_mut().append_pair("_", &buster);
+        }
+        url
+    }
+
+    /// A failure of `endpoint` found after the response arrived (e.g. an unexpected shape).
+    pub fn error(&self, endpoint: &Endpoint, problem: Problem) -> FetchError {
+        FetchError {
+            url: http::redact(&self.url(endpoint, 0)),
+            endpoint: endpoint.clone(),
+            problem,
+        }
+    }
+
+    /// GETs a JSON endpoint.
+    pub async fn json(&self, endpoint: &Endpoint) -> Result<Value, FetchError> {
+        let body = self.get(endpoint, None).await?;
+        serde_json::from_slice(&body.bytes)
+            .map_err(|err| self.error(endpoint, Problem::Format(format!("invalid JSON: {err}"))))
+    }
+
+    /// GETs an SVG badge as text.
+    pub async fn badge(&self, endpoint: &Endpoint) -> Result<String, FetchError> {
+        let body = self.get(endpoint, None).await?;
+        Ok(String::from_utf8_lossy(&body.bytes).into_owned())
+    }
+
+    /// GETs /metrics with the API key as the basic-auth password (empty user).
+    pub async fn metrics(&self, api_key: &Secret) -> Result<String, FetchError> {
+        let body = self.get(&Endpoint::Metrics, Some(api_key)).await?;
+        String::from_utf8(body.bytes)
+            .map_err(|_| self.error(&Endpoint::Metrics, Problem::Format("not UTF-8".into())))
+    }
+
+    async fn get(&self, endpoint: &Endpoint, api_key: Option<&Secret>) -> Result<Body, FetchError> {
+        let number = self.inner.sent.fetch_add(1, Ordering::Relaxed);
+        let url = self.url(endpoint, number);
+        let shown = http::redact(&url);
+        let fail = |problem| FetchError {
+            endpoint: endpoint.clone(),
+            url: shown.clone(),
+            problem,
+        };
+        let transport = |err: reqwest::Error| {
+            if err.is_timeout() {
+                Problem::Timeout(self.inner.request_timeout)
+            } else {
+                Problem::Transport(http::describe_transport_error(&err))
+            }
+        };
+        let started = Instant::now();
+        let mut request = self.inner.client.get(url);
+        if let Some(key) = api_key {
+            request = request.basic_auth("", Some(key.expose()));
+        }
+        let response = request.send().await.map_err(|err| fail(transport(err)))?;
+        let status = response.status();
+        tracing::debug!(
+            "GET {shown} -> {} in {} ms",
+            status.as_u16(),
+            started.elapsed().as_millis()
+        );
+        let content_type = response
+            .headers()
+            .get(reqwest::header::CONTENT_TYPE)
+            .and_then(|value| value.to_str().ok())
+            .unwrap_or_default()
+            .to_ascii_lowercase();
+        if !status.is_success() {
+            let bytes = http::read_body_capped(response, ERROR_BODY_CAP)
+                .await
+                .unwrap_or_default();
+            let detail = error_detail(&Body {
+                bytes,
+                content_type,
+            });
+            return Err(fail(Problem::Status {
+                code: status.as_u16(),
+                detail,
+            }));
+        }
+        let bytes = http::read_body_capped(response, http::MAX_BODY_BYTES)
+            .await
+            .map_err(|err| match err {
+                BodyError::TooLarge { cap } => fail(Problem::TooLarge(cap)),
+                BodyError::Transport(err) => fail(transport(err)),
+            })?;
+        let body = Body {
+            bytes,
+            content_type,
+        };
+        if body.is_html() {
+            return Err(fail(Problem::Html));
+        }
+        Ok(body)
+    }
+}
+
+/// Kuma's error bodies are `{"status":"fail","msg":"..."}`: quote the message; otherwise say
+/// what the body was, never echo it.
+fn error_detail(body: &Body) -> String {
+    let msg = serde_json::from_slice::<Value>(&body.bytes)
+        .ok()
+        .and_then(|value| value.get("msg")?.as_str().map(str::to_owned));
+    match msg {
+        Some(msg) => format!("{msg:?}"),
+        None if body.bytes.iter().all(u8::is_ascii_whitespace) => "(empty body)".into(),
+        None if body.is_html() => "(an HTML page)".into(),
+        None => format!("({} bytes of {})", body.bytes.len(), body.content_type),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::kuma::UptimeAggregate;
+
+    fn settings(url: &str) -> KumaSettings {
+        KumaSettings {
+            url: reqwest::Url::parse(url).unwrap(),
+            status_page: "main page".into(),
+            api_key: None,
+            monitor_ids: None,
+            critical_ids: vec![],
+            concurrency: 8,
+            request_timeout: Duration::from_secs(10),
+            stale_after: Duration::from_secs(1800),
+            ca_cert: None,
+            uptime_aggregate: UptimeAggregate::Mean,
+        }
+    }
+
+    #[test]
+    fn urls_keep_the_path_prefix_and_bust_caches_except_metrics() {
+        let http = KumaHttp::new(
+            reqwest::Client::new(),
+            &settings("https://example.com/kuma"),
+        );
+        let buster = http.inner.cache_buster;
+        assert_eq!(
+            http.url(&Endpoint::StatusPage, 0).as_str(),
+            format!("https://example.com/kuma/api/status-page/main%20page?_={buster}-0")
+        );
+        assert_eq!(
+            http.url(&Endpoint::Heartbeats, 1).as_str(),
+            format!("https://example.com/kuma/api/status-page/heartbeat/main%20page?_={buster}-1")
+        );
+        let badge = Endpoint::UptimeBadge {
+            monitor: 7,
+            duration: "30d",
+        };
+        assert_eq!(
+            http.url(&badge, 12).as_str(),
+            format!("https://example.com/kuma/api/badge/7/uptime/30d?_={buster}-12")
+        );
+        assert_eq!(
+            http.url(&Endpoint::Metrics, 3).as_str(),
+            "https://example.com/kuma/metrics"
+        );
+        let root = KumaHttp::new(reqwest::Client::new(), &settings("http://127.0.0.1:3001"));
+        assert_eq!(
+            root.url(&Endpoint::Metrics, 0).as_str(),
+            "http://127.0.0.1:3001/metrics"
+        );
+    }
+
+    #[test]
+    fn errors_are_one_line_with_a_fix() {
+        let http = KumaHttp::new(reqwest::Client::new(), &settings("http://127.0.0.1:3001"));
+        let err = http.error(
+            &Endpoint::StatusPage,
+            Problem::Status {
+                code: 404,
+                detail: "\"Status Page Not Found\"".into(),
+            },
+        );
+        assert_eq!(
+            err.to_string(),
+            "Uptime Kuma status page http://127.0.0.1:3001/api/status-page/main%20page: HTTP 404 \"Status Page Not Found\"; check KUMA_STATUS_PAGE (the slug of a published status page)"
+        );
+        let err = http.error(
+            &Endpoint::Metrics,
+            Problem::Status {
+                code: 401,
+                detail: "(empty body)".into(),
+            },
+        );
+        assert!(err.to_string().ends_with("HTTP 401 (empty body); check KUMA_API_KEY (an Uptime Kuma 2.x API key, sent as the basic-auth password)"));
+        let err = http.error(
+            &Endpoint::StatusPage,
+            Problem::Timeout(Duration::from_secs(10)),
+        );
+        assert!(
+            err.to_string()
+                .contains("no answer within 10s (KUMA_REQUEST_TIMEOUT); check KUMA_STATUS_PAGE")
+        );
+    }
+
+    #[test]
+    fn error_details_quote_kuma_messages_only() {
+        let body = |bytes: &[u8], content_type: &str| Body {
+            bytes: bytes.to_vec(),
+            content_type: content_type.into(),
+        };
+        assert_eq!(
+            error_detail(&body(
+                br#"{"status":"fail","msg":"Invalid monitor ID"}"#,
+                "application/json"
+            )),
+            "\"Invalid monitor ID\""
+        );
+        assert_eq!(error_detail(&body(b"", "text/html")), "(empty body)");
+        assert_eq!(
+            error_detail(&body(b"<!DOCTYPE html><p>secret", "")),
+            "(an HTML page)"
+        );
+        assert_eq!(
+            error_detail(&body(b"oops", "text/plain")),
+            "(4 bytes of text/plain)"
+        );
+    }
+}
