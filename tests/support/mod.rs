@@ -1,13 +1,23 @@
-//! Helpers shared by the integration tests, included with `mod support;` from each test file.
-// Each test binary uses only some of these helpers; the rest would warn as dead code there.
+//! Helpers shared by the integration tests; each test file includes them with `mod support;`.
+//!
+//! - `http_server`: a generic HTTP test server on a real socket (handler closure, latency,
+//!   never-answer replies, request log, connection count).
+//! - `kuma_fixtures`: an Uptime Kuma made of the captured responses, and the dashboard truth.
+//! - `moto`: the S3 test server (moto) on a free port.
+
+// Each test binary uses a different subset of these helpers.
 #![allow(dead_code)]
 
+pub mod http_server;
+pub mod kuma_fixtures;
 pub mod moto;
 
-/// The `status` binary with an empty environment, run in `dir`: no developer `.env`, `AWS_*` or
-/// `SPACES_*` variable can leak into a test; the test passes every setting it means.
-pub fn status_command(dir: &std::path::Path) -> assert_cmd::Command {
-    let mut command = assert_cmd::cargo_bin_cmd!("status");
+use std::path::Path;
+
+/// The real `status` binary with an empty environment, run in `dir` (so no stray `./.env`,
+/// `AWS_*` or `SPACES_*` variable is read): a test sets exactly the settings it means.
+pub fn status_command(dir: &Path) -> assert_cmd::Command {
+    let mut command = assert_cmd::Command::new(env!("CARGO_BIN_EXE_status"));
     command.env_clear().current_dir(dir);
     command
 }
