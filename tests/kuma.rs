@@ -254,55 +254,38 @@ fn assert_cache_busted(requests: &[LoggedRequest]) {
     assert_eq!(busters.len(), count, "cache busters are unique");
 }
 
+/// Reads `version`'s fixtures with `api_key` (none, or one that cannot help: a wrong key, or
+/// any key on 1.x) and checks the public values against the dashboard, the badges asked for
+/// (7 days and the version's 30 days for every monitor: 1.x never `30d`, 2.x never `720`) and
+/// the cache busters.
+async fn read_public_values(version: KumaVersion, api_key: Option<&str>) -> (KumaReport, String) {
+    let server = KumaFixture::new(version).start();
+    let mut settings = settings(&server.url());
+    settings.api_key = api_key.map(Secret::new);
+    let report = fetch_at_capture(version, &settings).await.unwrap();
+    check_against_truth(version, &serde_json::to_value(&report).unwrap(), false);
+    let requests = server.requests();
+    let mut durations = all_six("168");
+    durations.extend(all_six(if version.is_v2() { "30d" } else { "720" }));
+    assert_eq!(badge_paths(&requests), expected_badges(&durations));
+    assert_cache_busted(&requests);
+    (report, server.url())
+}
+
 #[tokio::test]
 async fn reads_2_5_3_as_its_dashboard_showed_it() {
-    let server = KumaFixture::new(KumaVersion::V2_5_3).start();
-    let report = fetch_at_capture(KumaVersion::V2_5_3, &settings(&server.url()))
-        .await
-        .unwrap();
-    check_against_truth(
-        KumaVersion::V2_5_3,
-        &serde_json::to_value(&report).unwrap(),
-        false,
-    );
+    let (report, _) = read_public_values(KumaVersion::V2_5_3, None).await;
     assert_eq!(report.platform_status, PlatformStatus::Degraded);
     assert_eq!(report.warnings, Vec::<String>::new());
-    let requests = server.requests();
     // Without a key: status page + heartbeats + 2 badges per monitor = 2 + 2N.
     assert_eq!(report.requests, 2 + 2 * 6);
-    assert_eq!(requests.len(), report.requests);
-    let mut durations = all_six("168");
-    durations.extend(all_six("30d"));
-    assert_eq!(
-        badge_paths(&requests),
-        expected_badges(&durations),
-        "2.x never gets 720"
-    );
-    assert_cache_busted(&requests);
 }
 
 #[tokio::test]
 async fn reads_1_23_as_its_dashboard_showed_it() {
-    let server = KumaFixture::new(KumaVersion::V1_23).start();
-    let report = fetch_at_capture(KumaVersion::V1_23, &settings(&server.url()))
-        .await
-        .unwrap();
-    check_against_truth(
-        KumaVersion::V1_23,
-        &serde_json::to_value(&report).unwrap(),
-        false,
-    );
+    let (report, _) = read_public_values(KumaVersion::V1_23, None).await;
     assert_eq!(report.warnings, Vec::<String>::new());
-    let requests = server.requests();
     assert_eq!(report.requests, 2 + 2 * 6);
-    let mut durations = all_six("168");
-    durations.extend(all_six("720"));
-    assert_eq!(
-        badge_paths(&requests),
-        expected_badges(&durations),
-        "1.x never gets 30d"
-    );
-    assert_cache_busted(&requests);
 }
 
 #[tokio::test]
@@ -330,42 +313,44 @@ async fn reads_30d_and_1y_from_metrics_on_2_5_3_with_the_api_key() {
 #[tokio::test]
 async fn ignores_metrics_of_1_23_even_with_an_api_key() {
     let version = KumaVersion::V1_23;
-    let server = KumaFixture::new(version).start();
-    let settings = with_key(settings(&server.url()), version.api_key());
-    let report = fetch_at_capture(version, &settings).await.unwrap();
-    check_against_truth(version, &serde_json::to_value(&report).unwrap(), false);
-    assert_eq!(report.warnings.len(), 1, "{:?}", report.warnings);
-    assert!(report.warnings[0].contains("KUMA_API_KEY is set, but Uptime Kuma 1.x"));
-    assert!(!report.warnings[0].contains(version.api_key()));
-    let requests = server.requests();
-    let mut durations = all_six("168");
-    durations.extend(all_six("720"));
+    let (report, _) = read_public_values(version, Some(version.api_key())).await;
     assert_eq!(
-        badge_paths(&requests),
-        expected_badges(&durations),
-        "1.x never gets 30d"
+        report.warnings,
+        vec![
+            "KUMA_API_KEY is set, but Uptime Kuma 1.x's /metrics has no uptime and no monitor ids, so it is not used; unset KUMA_API_KEY or upgrade Kuma to 2.x"
+        ]
     );
-    assert_cache_busted(&requests);
+    // /metrics was already on its way when the status page said 1.x.
+    assert_eq!(report.requests, 3 + 2 * 6);
 }
 
-#[tokio::test]
-async fn badges_fan_out_within_the_concurrency_limit_over_reused_connections() {
+/// Reads the 2.5.3 fixtures, every answer 40 ms late, with `concurrency` badges in flight;
+/// returns the most requests the server answered at once and its TCP connections.
+async fn peak_and_connections(concurrency: usize) -> (usize, usize) {
     let server = KumaFixture::new(KumaVersion::V2_5_3)
         .with_latency(Duration::from_millis(40))
         .start();
     let mut settings = settings(&server.url());
-    settings.concurrency = 2;
+    settings.concurrency = concurrency;
     let report = fetch_at_capture(KumaVersion::V2_5_3, &settings)
         .await
         .unwrap();
     assert_eq!(report.requests, 14);
-    // The status page and the heartbeats go together, then at most 2 badges at a time.
-    assert_eq!(server.peak_in_flight(), 2);
-    // 14 requests over the pooled keep-alive connections of at most 2 requests in flight.
+    (server.peak_in_flight(), server.connections())
+}
+
+#[tokio::test]
+async fn status_page_and_heartbeats_go_together_then_badges_fan_out_within_the_limit() {
+    // One badge at a time: the 2 in flight can only be the status page and the heartbeats.
+    let (peak, _) = peak_and_connections(1).await;
+    assert_eq!(peak, 2);
+    // 3 badges at a time (more than the first 2 requests), never more.
+    let (peak, connections) = peak_and_connections(3).await;
+    assert_eq!(peak, 3);
+    // 14 requests over pooled keep-alive connections: one per request in flight at most.
     assert!(
-        server.connections() <= 3,
-        "{} connections for 14 requests",
-        server.connections()
+        connections <= 3,
+        "{connections} connections for 14 requests"
     );
 }
 
@@ -492,23 +477,44 @@ async fn unknown_slug_on_2_5_3_is_a_404_naming_kuma_status_page() {
     );
 }
 
+/// The one-line error of a read of `version`'s fixtures where each `(path, reply)` replaces
+/// the captured answer, and the server's URL.
+async fn error_with_replies(version: KumaVersion, replies: Vec<(&str, Reply)>) -> (String, String) {
+    let server = replies
+        .into_iter()
+        .fold(KumaFixture::new(version), |fixture, (path, reply)| {
+            fixture.with_reply(path, reply)
+        })
+        .start();
+    (
+        fetch_error(version, &settings(&server.url())).await,
+        server.url(),
+    )
+}
+
+/// The first half of a fixture file, as a proxy that cut the transfer would leave it.
+fn truncated(version: KumaVersion, file: &str) -> Reply {
+    let bytes = KumaFixture::new(version).file(file);
+    Reply::text(200, "application/json", bytes[..bytes.len() / 2].to_vec())
+}
+
+const POINT_AT_KUMA: &str = "check that KUMA_URL points at Uptime Kuma itself (with any path prefix), not a login page or another app";
+
 #[tokio::test]
 async fn a_403_with_kumas_error_json_is_quoted() {
-    let server = KumaFixture::new(KumaVersion::V2_5_3)
-        .with_reply(
-            "/api/status-page/heartbeat/main",
-            Reply::json(
-                403,
-                &json!({"status": "fail", "msg": "Forbidden by policy"}),
-            ),
-        )
-        .start();
-    let line = fetch_error(KumaVersion::V2_5_3, &settings(&server.url())).await;
+    let reply = Reply::json(
+        403,
+        &json!({"status": "fail", "msg": "Forbidden by policy"}),
+    );
+    let (line, url) = error_with_replies(
+        KumaVersion::V2_5_3,
+        vec![("/api/status-page/heartbeat/main", reply)],
+    )
+    .await;
     assert_eq!(
         line,
         format!(
-            "Uptime Kuma heartbeat list {}/api/status-page/heartbeat/main: HTTP 403 \"Forbidden by policy\"; check that KUMA_URL points at Uptime Kuma itself (with any path prefix), not a login page or another app",
-            server.url()
+            "Uptime Kuma heartbeat list {url}/api/status-page/heartbeat/main: HTTP 403 \"Forbidden by policy\"; {POINT_AT_KUMA}"
         )
     );
 }
@@ -516,57 +522,66 @@ async fn a_403_with_kumas_error_json_is_quoted() {
 #[tokio::test]
 async fn an_html_page_instead_of_json_is_refused() {
     for version in KumaVersion::ALL {
-        let fixture = KumaFixture::new(version);
         // Kuma's own web app page, as a wrong KUMA_URL prefix or a proxy login would serve.
-        let page = fixture.file("metrics_cachebust-param.html");
-        let server = fixture
-            .with_reply(
-                "/api/status-page/main",
-                Reply::text(200, "text/html; charset=utf-8", page),
+        let page = KumaFixture::new(version).file("metrics_cachebust-param.html");
+        let reply = Reply::text(200, "text/html; charset=utf-8", page);
+        let (line, url) = error_with_replies(version, vec![("/api/status-page/main", reply)]).await;
+        assert_eq!(
+            line,
+            format!(
+                "Uptime Kuma status page {url}/api/status-page/main: answered an HTML page, not Uptime Kuma's JSON; {POINT_AT_KUMA}"
             )
-            .start();
-        let line = fetch_error(version, &settings(&server.url())).await;
-        assert!(
-            line.contains("/api/status-page/main: answered an HTML page, not Uptime Kuma's JSON; check that KUMA_URL points at Uptime Kuma itself"),
-            "{line}"
         );
     }
 }
 
 #[tokio::test]
 async fn malformed_or_truncated_json_is_refused() {
-    let fixture = KumaFixture::new(KumaVersion::V2_5_3);
-    let beats = fixture.file("heartbeat_main.json");
-    let truncated = beats[..beats.len() / 2].to_vec();
-    let server = fixture
-        .with_reply(
-            "/api/status-page/heartbeat/main",
-            Reply::text(200, "application/json", truncated),
+    let version = KumaVersion::V2_5_3;
+    let (line, url) = error_with_replies(
+        version,
+        vec![
+            (
+                "/api/status-page/heartbeat/main",
+                truncated(version, "heartbeat_main.json"),
+            ),
+            (
+                "/api/status-page/main",
+                Reply::text(200, "application/json", "{\"incidents\": [}"),
+            ),
+        ],
+    )
+    .await;
+    // Both fail; the status page's error is the one reported.
+    assert_eq!(
+        line,
+        format!(
+            "Uptime Kuma status page {url}/api/status-page/main: not Uptime Kuma's JSON (invalid JSON: expected value at line 1 column 16); {POINT_AT_KUMA}"
         )
-        .with_reply(
-            "/api/status-page/main",
-            Reply::text(200, "application/json", "{\"incidents\": [}"),
-        )
-        .start();
-    let line = fetch_error(KumaVersion::V2_5_3, &settings(&server.url())).await;
-    // Whichever of the two concurrent requests fails first is reported.
-    assert!(
-        line.contains(": not Uptime Kuma's JSON (invalid JSON: "),
-        "{line}"
     );
+
+    let version = KumaVersion::V1_23;
+    let (line, _) = error_with_replies(
+        version,
+        vec![(
+            "/api/status-page/heartbeat/main",
+            truncated(version, "heartbeat_main.json"),
+        )],
+    )
+    .await;
     assert!(
-        line.contains("EOF while parsing") || line.contains("expected value"),
+        line.contains("/api/status-page/heartbeat/main: not Uptime Kuma's JSON (invalid JSON: EOF while parsing"),
         "{line}"
     );
 
-    let fixture = KumaFixture::new(KumaVersion::V2_5_3);
-    let server = fixture
-        .with_reply(
+    let (line, _) = error_with_replies(
+        KumaVersion::V2_5_3,
+        vec![(
             "/api/status-page/main",
-            Reply::json(200, &json!({"incidents": [], "maintenanceList": []})),
-        )
-        .start();
-    let line = fetch_error(KumaVersion::V2_5_3, &settings(&server.url())).await;
+            Reply::json(200, &json!({"incidents": []})),
+        )],
+    )
+    .await;
     assert!(
         line.contains(
             "/api/status-page/main: not Uptime Kuma's JSON (missing field `publicGroupList`)"
@@ -578,13 +593,14 @@ async fn malformed_or_truncated_json_is_refused() {
 #[tokio::test]
 async fn a_body_over_the_size_cap_is_refused() {
     let huge = vec![b' '; status::http::MAX_BODY_BYTES + 1];
-    let server = KumaFixture::new(KumaVersion::V2_5_3)
-        .with_reply(
+    let (line, _) = error_with_replies(
+        KumaVersion::V2_5_3,
+        vec![(
             "/api/status-page/main",
             Reply::text(200, "application/json", huge),
-        )
-        .start();
-    let line = fetch_error(KumaVersion::V2_5_3, &settings(&server.url())).await;
+        )],
+    )
+    .await;
     assert!(
         line.contains("/api/status-page/main: response body is over the 16777216-byte limit;"),
         "{line}"
@@ -752,21 +768,16 @@ async fn unicode_names_pass_through_unchanged() {
 
 #[tokio::test]
 async fn a_wrong_api_key_is_a_warning_naming_kuma_api_key_and_badges_take_over() {
-    let version = KumaVersion::V2_5_3;
-    let server = KumaFixture::new(version).start();
     let wrong = "uk1_wrongwrongwrong";
-    let settings = with_key(settings(&server.url()), wrong);
-    let report = fetch_at_capture(version, &settings).await.unwrap();
+    // Every public value is still there, from the badges (1y needs /metrics).
+    let (report, url) = read_public_values(KumaVersion::V2_5_3, Some(wrong)).await;
     assert_eq!(
         report.warnings,
         vec![format!(
-            "Uptime Kuma metrics {}/metrics: HTTP 401 (empty body); check KUMA_API_KEY (an Uptime Kuma 2.x API key, sent as the basic-auth password); using the public badges instead",
-            server.url()
+            "Uptime Kuma metrics {url}/metrics: HTTP 401 (empty body); check KUMA_API_KEY (an Uptime Kuma 2.x API key, sent as the basic-auth password); using the public badges instead"
         )]
     );
     assert!(!format!("{report:?}").contains(wrong));
-    // Every public value is still there, from the badges (1y needs /metrics).
-    check_against_truth(version, &serde_json::to_value(&report).unwrap(), false);
     assert_eq!(report.requests, 3 + 2 * 6);
 }
 
@@ -785,4 +796,285 @@ async fn kuma_url_with_a_path_prefix_is_followed() {
             .iter()
             .all(|r| r.path().starts_with("/uptime/api/"))
     );
+}
+
+// --- the real binary ----------------------------------------------------------------------
+
+/// `status kuma` against `server`, run in a fresh directory with only these settings.
+fn status_kuma(
+    server_url: &str,
+    dir: &tempfile::TempDir,
+    extra: &[(&str, &str)],
+) -> assert_cmd::Command {
+    let mut command = support::status_command(dir.path());
+    command
+        .env("KUMA_URL", server_url)
+        .env("KUMA_STATUS_PAGE", "main")
+        .envs(extra.iter().copied())
+        .arg("kuma");
+    command
+}
+
+#[test]
+fn binary_prints_the_dashboard_numbers_as_json() {
+    let dir = tempfile::tempdir().unwrap();
+    for (version, key) in [
+        (KumaVersion::V2_5_3, None),
+        (KumaVersion::V2_5_3, Some(KumaVersion::V2_5_3.api_key())),
+        (KumaVersion::V1_23, None),
+    ] {
+        let server = KumaFixture::new(version)
+            .with_beats_shifted_to_now()
+            .start();
+        let extra: Vec<(&str, &str)> = key.map(|key| ("KUMA_API_KEY", key)).into_iter().collect();
+        let output = status_kuma(&server.url(), &dir, &extra)
+            .arg("--json")
+            .assert()
+            .success()
+            .get_output()
+            .clone();
+        let report: Value = serde_json::from_slice(&output.stdout).unwrap();
+        check_against_truth(version, &report, key.is_some());
+        assert_eq!(report["warnings"], json!([]));
+        let stderr = String::from_utf8(output.stderr).unwrap();
+        assert_eq!(stderr, "", "nothing to warn about");
+        let requests = server.requests();
+        let badges = badge_paths(&requests);
+        let (never, wanted) = if version.is_v2() {
+            ("/720", "/30d")
+        } else {
+            ("/30d", "/720")
+        };
+        assert!(
+            badges.iter().all(|path| !path.ends_with(never)),
+            "{badges:?}"
+        );
+        assert!(
+            badges.iter().any(|path| path.ends_with(wanted)),
+            "{badges:?}"
+        );
+        assert_cache_busted(&requests);
+        assert!(
+            server.connections() < requests.len(),
+            "connections are reused"
+        );
+    }
+}
+
+#[test]
+fn binary_prints_a_readable_table() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = unicode_fixture(KumaVersion::V2_5_3)
+        .with_beats_shifted_to_now()
+        .start();
+    let output = status_kuma(&server.url(), &dir, &[])
+        .assert()
+        .success()
+        .get_output()
+        .clone();
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    let lines: Vec<&str> = stdout.lines().collect();
+    assert!(
+        lines[0].starts_with("ID  NAME") && lines[0].ends_with("24H      7D     30D  NOTE"),
+        "{stdout}"
+    );
+    assert!(lines[1].starts_with("1   Zahlungs-API 💳"), "{stdout}");
+    assert!(lines[2].starts_with("2   支払いゲートウェイ"), "{stdout}");
+    assert!(
+        lines[3].starts_with("3   Bell??[31m"),
+        "control characters never reach the terminal: {stdout}"
+    );
+    assert!(lines[5].starts_with("5   Legacy Reports"), "{stdout}");
+    assert!(
+        lines[5].contains(" stale ") && lines[5].ends_with("not counted"),
+        "{stdout}"
+    );
+    assert!(lines[6].contains(" maintenance "), "{stdout}");
+    assert!(
+        stdout.contains(
+            "\nPlatform: degraded  uptime 24h 98.62%  7d 99.07%  30d 99.46%  (5 monitors counted)\n"
+        ),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("\nMaintenance: active: Search cluster upgrade\n"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("\nIncident (warning): Investigating elevated errors\n"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.ends_with("Uptime Kuma 2.x, 14 requests, 0 warnings\n"),
+        "{stdout}"
+    );
+    // Every line of the table is as wide on screen as the header (CJK takes two columns).
+    let width = |line: &str| unicode_width::UnicodeWidthStr::width(line);
+    for line in &lines[1..7] {
+        assert!(
+            width(line) <= width(lines[0]) + "not counted".len(),
+            "{line}"
+        );
+    }
+}
+
+/// The one stderr line of a failed run.
+fn one_error_line(output: &std::process::Output) -> String {
+    assert!(output.stdout.is_empty(), "nothing on stdout when it fails");
+    let stderr = String::from_utf8(output.stderr.clone()).unwrap();
+    let lines: Vec<&str> = stderr.lines().collect();
+    assert_eq!(lines.len(), 1, "one line: {stderr}");
+    assert!(
+        !stderr.contains("panicked") && !stderr.contains("backtrace"),
+        "{stderr}"
+    );
+    lines[0].to_string()
+}
+
+#[test]
+fn binary_exits_1_when_kuma_cannot_be_read() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = refused_url();
+    let output = status_kuma(&url, &dir, &[])
+        .assert()
+        .code(1)
+        .get_output()
+        .clone();
+    let line = one_error_line(&output);
+    assert!(line.contains(" ERROR "), "{line}");
+    assert!(
+        line.contains(&format!(
+            "Uptime Kuma status page {url}/api/status-page/main: cannot connect"
+        )),
+        "{line}"
+    );
+    assert!(
+        line.ends_with("check KUMA_URL and that Uptime Kuma is running"),
+        "{line}"
+    );
+
+    let server = KumaFixture::new(KumaVersion::V2_5_3).start();
+    let output = status_kuma(&server.url(), &dir, &[("KUMA_STATUS_PAGE", "nonexistent")])
+        .arg("--json")
+        .assert()
+        .code(1)
+        .get_output()
+        .clone();
+    let line = one_error_line(&output);
+    assert!(line.ends_with("HTTP 404 \"Status Page Not Found\"; check KUMA_STATUS_PAGE (the slug of a published status page)"), "{line}");
+}
+
+#[test]
+fn binary_deadline_ends_a_server_that_never_answers() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = KumaFixture::new(KumaVersion::V1_23).start();
+    let started = std::time::Instant::now();
+    let output = status_kuma(
+        &server.url(),
+        &dir,
+        &[
+            ("KUMA_STATUS_PAGE", "nonexistent"),
+            ("KUMA_REQUEST_TIMEOUT", "10m"),
+        ],
+    )
+    .args(["--timeout", "1s"])
+    .timeout(Duration::from_secs(60))
+    .assert()
+    .code(1)
+    .get_output()
+    .clone();
+    // Not a performance check: a hung run would take the 10-minute request timeout.
+    assert!(started.elapsed() < Duration::from_secs(30));
+    let line = one_error_line(&output);
+    assert!(
+        line.ends_with(&format!(
+            "Uptime Kuma {}/: no complete answer within the run's deadline of 1s (--timeout / STATUS_TIMEOUT); check that KUMA_URL answers, or raise --timeout",
+            server.url()
+        )),
+        "{line}"
+    );
+}
+
+#[test]
+fn binary_exits_2_on_configuration_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    for (env, expected) in [
+        (
+            vec![("KUMA_URL", "uptime.local"), ("KUMA_STATUS_PAGE", "main")],
+            "status: error: KUMA_URL: \"uptime.local\" is not an http(s) URL",
+        ),
+        (
+            vec![("KUMA_URL", "http://127.0.0.1:9")],
+            "status: error: KUMA_STATUS_PAGE: not set; KUMA_URL is set, so give the slug of a published status page (e.g. main)",
+        ),
+        (
+            vec![],
+            "KUMA_URL: not set; set it to the base URL of Uptime Kuma (e.g. https://uptime.example.com)",
+        ),
+        (
+            vec![
+                ("KUMA_URL", "http://127.0.0.1:9"),
+                ("KUMA_STATUS_PAGE", "main"),
+                ("KUMA_MONITOR_IDS", "1,2"),
+                ("KUMA_CRITICAL_IDS", "3"),
+            ],
+            "status: error: KUMA_CRITICAL_IDS: monitor 3 is not in KUMA_MONITOR_IDS; a critical monitor must count, so add it there",
+        ),
+        (
+            vec![
+                ("KUMA_URL", "http://127.0.0.1:9"),
+                ("KUMA_STATUS_PAGE", "main"),
+                ("KUMA_CONCURRENCY", "0"),
+            ],
+            "status: error: KUMA_CONCURRENCY: \"0\" is not a whole number from 1 to 256",
+        ),
+        (
+            vec![
+                ("KUMA_URL", "https://127.0.0.1:9"),
+                ("KUMA_STATUS_PAGE", "main"),
+                ("KUMA_CA_CERT", "/nonexistent/ca.pem"),
+            ],
+            "KUMA_CA_CERT: cannot read /nonexistent/ca.pem: No such file or directory (os error 2); point it at a PEM file",
+        ),
+    ] {
+        let output = support::status_command(dir.path())
+            .envs(env)
+            .arg("kuma")
+            .assert()
+            .code(2)
+            .get_output()
+            .clone();
+        let line = one_error_line(&output);
+        assert!(line.ends_with(expected), "{line}");
+    }
+}
+
+#[test]
+fn binary_never_echoes_a_wrong_api_key() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = KumaFixture::new(KumaVersion::V2_5_3)
+        .with_beats_shifted_to_now()
+        .start();
+    let wrong = "uk9_ThisKeyMustNeverBePrinted";
+    let output = status_kuma(&server.url(), &dir, &[("KUMA_API_KEY", wrong)])
+        .arg("--json")
+        .assert()
+        .success()
+        .get_output()
+        .clone();
+    let stderr = String::from_utf8(output.stderr.clone()).unwrap();
+    let stdout = String::from_utf8(output.stdout.clone()).unwrap();
+    assert!(
+        stderr.contains(" WARN ") && stderr.contains("check KUMA_API_KEY"),
+        "{stderr}"
+    );
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(!stderr.contains(wrong) && !stdout.contains(wrong));
+    let metrics: Vec<_> = server
+        .requests()
+        .into_iter()
+        .filter(|r| r.path() == "/metrics")
+        .collect();
+    assert_eq!(metrics.len(), 1);
+    assert_eq!(metrics[0].path_and_query, "/metrics");
 }

@@ -44,10 +44,12 @@ pub async fn fetch(
         let http = http.clone();
         metrics_task.spawn(async move { http.metrics(&key).await });
     }
-    let (page, beats) = tokio::try_join!(
-        http.json(&Endpoint::StatusPage),
-        http.json(&Endpoint::Heartbeats)
-    )?;
+    // Concurrent; a status page failure ends the read at once, and wins over a heartbeat
+    // failure (it names the likelier fix: the URL or the slug).
+    let (page, beats) = tokio::try_join!(http.json(&Endpoint::StatusPage), async {
+        Ok(http.json(&Endpoint::Heartbeats).await)
+    })?;
+    let beats = beats?;
     let page = StatusPage::from_json(page)
         .map_err(|what| http.error(&Endpoint::StatusPage, Problem::Format(what)))?;
     let beats = Heartbeats::from_json(beats)
@@ -70,15 +72,18 @@ pub async fn fetch(
     };
 
     let badges = read_badges(&http, settings, &page, &series).await;
+    let answers = Answers {
+        page: &page,
+        beats: &beats,
+        series: &series,
+        badges: &badges,
+    };
     let mut monitors = Vec::new();
     for monitor in &page.monitors {
         monitors.push(page_monitor_report(
             monitor,
+            &answers,
             settings,
-            page.version,
-            &beats,
-            series.get(&monitor.id),
-            &badges,
             now,
             &mut warnings,
         ));
@@ -245,17 +250,27 @@ fn series_percent(
     }
 }
 
-#[allow(clippy::too_many_arguments)]
+/// Everything Kuma answered in one read.
+struct Answers<'a> {
+    page: &'a StatusPage,
+    beats: &'a Heartbeats,
+    series: &'a HashMap<u64, MonitorSeries>,
+    badges: &'a Badges,
+}
+
 fn page_monitor_report(
     monitor: &PageMonitor,
+    answers: &Answers,
     settings: &KumaSettings,
-    version: KumaVersion,
-    beats: &Heartbeats,
-    series: Option<&MonitorSeries>,
-    badges: &Badges,
     now: DateTime<Utc>,
     warnings: &mut Warnings,
 ) -> MonitorReport {
+    let Answers {
+        page,
+        beats,
+        series,
+        badges,
+    } = answers;
     let who = format!("monitor {} ({})", monitor.id, monitor.name);
     let newest = beats.newest.get(&monitor.id);
     let state = rules::monitor_state(
@@ -267,7 +282,7 @@ fn page_monitor_report(
         warnings.say(format!("{who}: {why}; it is reported stale"));
         MonitorState::Stale
     });
-    let series = series.copied().unwrap_or_default();
+    let series = series.get(&monitor.id).copied().unwrap_or_default();
     // 24 h: the heartbeat endpoint's value equals the dashboard's exactly; /metrics' `1d` is
     // only updated at the monitor's own beats, so it is the fallback.
     let last_24h = match beats.uptime_24h.get(&monitor.id) {
@@ -283,7 +298,7 @@ fn page_monitor_report(
     let last_30d = series_percent(series.ratio_30d, "30d", &who, warnings).or_else(|| {
         badges
             .percent
-            .get(&(monitor.id, version.badge_30d()))
+            .get(&(monitor.id, page.version.badge_30d()))
             .copied()
     });
     let selected = is_selected(settings, monitor.id);

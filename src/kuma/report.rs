@@ -10,6 +10,9 @@ use super::{KumaReport, MonitorReport, MonitorState, Uptime};
 /// Names longer than this are cut in the table (the JSON keeps them whole).
 const NAME_WIDTH: usize = 32;
 
+/// ID, NAME, GROUP, STATE, LAST BEAT come first; the uptime columns (right-aligned) follow.
+const FIRST_UPTIME_COLUMN: usize = 5;
+
 /// The table (id, name, group, state, age of last beat, uptimes) and the platform lines.
 pub fn render(report: &KumaReport) -> String {
     let with_1y = report.monitors.iter().any(|m| m.uptime.last_1y.is_some());
@@ -40,7 +43,7 @@ pub fn render(report: &KumaReport) -> String {
         for (col, cell) in row.iter().enumerate() {
             let pad = widths[col] - cell.width();
             // Numbers right-aligned, text left-aligned.
-            if (5..5 + uptime_columns(with_1y)).contains(&col) {
+            if (FIRST_UPTIME_COLUMN..FIRST_UPTIME_COLUMN + uptime_columns(with_1y)).contains(&col) {
                 line.push_str(&" ".repeat(pad));
                 line.push_str(cell);
             } else {
