@@ -75,7 +75,7 @@ impl SpacesSettings {
     /// Where requests go, for messages: the endpoint, or `AWS S3 (<region>)`.
     pub fn describe_endpoint(&self) -> String {
         match &self.endpoint {
-            Some(url) => crate::http::redact(url),
+            Some(url) => crate::http::redact(url).trim_end_matches('/').to_string(),
             None => format!("AWS S3 ({})", self.region),
         }
     }
@@ -233,14 +233,13 @@ fn innermost_cause(err: &(dyn std::error::Error + 'static)) -> String {
     cause.to_string()
 }
 
+/// Whether loading credentials is what failed. By text, because the SDK's error for a credential
+/// load that ran out of time ("identity resolver timed out") is a private type.
 fn mentions_credentials(err: &(dyn std::error::Error + 'static)) -> bool {
     let mut cause = Some(err);
     while let Some(current) = cause {
-        if current
-            .to_string()
-            .to_ascii_lowercase()
-            .contains("credentials")
-        {
+        let text = current.to_string().to_ascii_lowercase();
+        if text.contains("credentials") || text.contains("identity resolver") {
             return true;
         }
         cause = current.source();
@@ -325,6 +324,14 @@ mod tests {
         assert_eq!(
             of(SdkError::timeout_error("operation timeout")),
             S3Fault::Timeout
+        );
+        let slow_chain = aws_sdk_s3::error::ConnectorError::other(
+            "identity resolver timed out after 2s".into(),
+            None,
+        );
+        assert_eq!(
+            of(SdkError::dispatch_failure(slow_chain)),
+            S3Fault::NoCredentials
         );
     }
 

@@ -1,45 +1,35 @@
 //! Backup freshness: is the newest database backup (in a bucket or a local directory) recent
 //! and plausible?
+//!
+//! `settings` reads `BACKUP_*`; `bucket` and `dir` are the two sources, each streaming its
+//! listing through `newest` (which keeps two objects, whatever the size of the listing);
+//! `prefix` expands dated prefixes; `health` holds the rules; `table` prints for a person.
 
-use std::path::PathBuf;
-use std::time::Duration;
+mod bucket;
+mod dir;
+mod health;
+mod newest;
+mod prefix;
+mod settings;
+mod size;
+mod table;
 
+use std::io::Write;
+
+use anyhow::{Context, anyhow};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 use crate::cli::ReportArgs;
 use crate::exit::{ConfigError, Exit};
-use crate::settings::{EnvSource, Settings};
+use crate::s3::{self, SpacesSettings};
+use crate::settings::Settings;
 
-/// Where backups are listed: exactly one of a bucket (with a prefix) or a local directory.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum BackupSource {
-    Bucket { bucket: String, prefix: String },
-    Dir(PathBuf),
-}
-
-#[derive(Debug, Clone)]
-pub struct BackupSettings {
-    pub source: BackupSource,
-    /// Glob on the part of the key after the prefix (or the file name), e.g. `*.sql.gz`.
-    pub match_glob: Option<String>,
-    pub warn_after: Duration,
-    pub fail_after: Duration,
-    pub min_size: u64,
-}
-
-impl BackupSettings {
-    pub fn from_env(
-        env: &EnvSource,
-        unconfigured: &mut Vec<String>,
-    ) -> Result<Option<BackupSettings>, ConfigError> {
-        let _ = env;
-        unconfigured.push(
-            "BACKUP_BUCKET and BACKUP_DIR are not set: backups are not checked, so backup health is unknown".into(),
-        );
-        Ok(None)
-    }
-}
+use health::assess;
+pub use health::{Thresholds, format_age};
+pub use prefix::KeyPrefix;
+pub use settings::{BackupSettings, BackupSource};
+pub use size::format_size;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -48,6 +38,17 @@ pub enum BackupStatus {
     Warning,
     Failed,
     Unknown,
+}
+
+impl BackupStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            BackupStatus::Success => "success",
+            BackupStatus::Warning => "warning",
+            BackupStatus::Failed => "failed",
+            BackupStatus::Unknown => "unknown",
+        }
+    }
 }
 
 /// One backup object or file. The key stays internal: it is never published in status.json.
@@ -71,12 +72,148 @@ pub struct BackupReport {
     pub newest: Option<BackupObject>,
     pub previous: Option<BackupObject>,
     pub age_seconds: Option<i64>,
+    /// Objects (or files) seen in the listing, matching or not.
     pub objects_scanned: u64,
+    /// ListObjectsV2 requests sent (0 for a local directory).
     pub list_requests: u64,
 }
 
-/// `status backups`: checks the newest backup and prints the report.
+impl BackupReport {
+    /// The report for a source that could not be read: status unknown, `reason` says why.
+    pub fn unknown(source: String, checked_at: DateTime<Utc>, reason: String) -> BackupReport {
+        BackupReport {
+            source,
+            checked_at,
+            status: BackupStatus::Unknown,
+            reason,
+            newest: None,
+            previous: None,
+            age_seconds: None,
+            objects_scanned: 0,
+            list_requests: 0,
+        }
+    }
+}
+
+/// What a source found: the newest matching backup, the one before it, and the cost.
+#[derive(Debug)]
+struct Listing {
+    newest: Option<BackupObject>,
+    previous: Option<BackupObject>,
+    objects_scanned: u64,
+    list_requests: u64,
+}
+
+/// Finds the newest backup and judges it at `now`. `Err` only when the source could not be
+/// read: one line naming the bucket or directory and the likely fix.
+pub async fn check(
+    settings: &BackupSettings,
+    spaces: &SpacesSettings,
+    now: DateTime<Utc>,
+) -> anyhow::Result<BackupReport> {
+    let source = settings.source.describe();
+    let matcher = settings.match_glob.as_ref();
+    let listing = match &settings.source {
+        BackupSource::Bucket { bucket, prefix } => {
+            let client = s3::client(spaces).await?;
+            let window = settings.thresholds.fail_after;
+            bucket::list(&client, bucket, prefix, matcher, now, window)
+                .await
+                .map_err(|err| {
+                    anyhow!(
+                        "cannot list {source} at {}: {}",
+                        spaces.describe_endpoint(),
+                        s3::describe_error(&err, bucket)
+                    )
+                })?
+        }
+        BackupSource::Dir(path) => {
+            let (path, matcher) = (path.clone(), matcher.cloned());
+            tokio::task::spawn_blocking(move || {
+                dir::list(&path, matcher.as_ref()).map_err(|err| {
+                    anyhow!(
+                        "cannot read BACKUP_DIR {}: {err}; check the path and that this user may read it",
+                        path.display()
+                    )
+                })
+            })
+            .await
+            .context("the directory listing task failed")??
+        }
+    };
+    tracing::debug!(
+        source = %source,
+        objects_scanned = listing.objects_scanned,
+        list_requests = listing.list_requests,
+        "listed backups"
+    );
+    let verdict = assess(
+        listing.newest.as_ref(),
+        listing.previous.as_ref(),
+        now,
+        &settings.thresholds,
+    );
+    let reason = match (&listing.newest, matcher) {
+        (None, Some(glob)) => format!("{} matching {}", verdict.reason, glob.glob()),
+        _ => verdict.reason,
+    };
+    Ok(BackupReport {
+        source,
+        checked_at: now,
+        status: verdict.status,
+        reason,
+        newest: listing.newest,
+        previous: listing.previous,
+        age_seconds: verdict.age_seconds,
+        objects_scanned: listing.objects_scanned,
+        list_requests: listing.list_requests,
+    })
+}
+
+/// `status backups`: checks the newest backup and prints the report. Exit 0 when the source
+/// was read (whatever the health), 1 when it could not be (the report then says unknown).
 pub async fn command(settings: &Settings, args: &ReportArgs) -> anyhow::Result<Exit> {
-    let _ = (settings, args);
-    anyhow::bail!("status backups is being built")
+    let Some(backups) = &settings.backups else {
+        return Err(ConfigError::new(
+            "backups are not configured: set BACKUP_BUCKET (and BACKUP_PREFIX) for a bucket, or BACKUP_DIR for a local directory",
+        )
+        .into());
+    };
+    let now = Utc::now();
+    let checked = tokio::time::timeout(settings.timeout, check(backups, &settings.spaces, now));
+    let failure = match checked.await {
+        Ok(Ok(report)) => {
+            print_report(&report, args.json)?;
+            return Ok(Exit::Success);
+        }
+        Ok(Err(err)) => format!("{err:#}"),
+        Err(_) => format!(
+            "no answer from {} within the run's deadline of {} (STATUS_TIMEOUT or --timeout)",
+            backups.source.describe(),
+            humantime::format_duration(settings.timeout)
+        ),
+    };
+    tracing::error!("{failure}");
+    let report = BackupReport::unknown(backups.source.describe(), now, failure);
+    print_report(&report, args.json)?;
+    Ok(Exit::Failure)
+}
+
+fn print_report(report: &BackupReport, json: bool) -> anyhow::Result<()> {
+    let text = if json {
+        serde_json::to_string_pretty(report)? + "\n"
+    } else {
+        table::render(report)
+    };
+    let mut stdout = std::io::stdout().lock();
+    match stdout
+        .write_all(text.as_bytes())
+        .and_then(|()| stdout.flush())
+    {
+        // A reader that went away (`| head`) is not our failure.
+        Err(err) if err.kind() != std::io::ErrorKind::BrokenPipe => {
+            Err(err).context("cannot write to stdout")
+        }
+        _ => Ok(()),
+    }
 }

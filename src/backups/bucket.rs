@@ -1,0 +1,84 @@
+//! The bucket source: ListObjectsV2 over the prefix (or the dated prefixes), page by page.
+
+use std::time::Duration;
+
+use aws_sdk_s3::Client;
+use aws_sdk_s3::config::http::HttpResponse;
+use aws_sdk_s3::error::SdkError;
+use aws_sdk_s3::operation::list_objects_v2::ListObjectsV2Error;
+use chrono::{DateTime, Utc};
+use globset::GlobMatcher;
+
+use super::newest::NewestTwo;
+use super::prefix::KeyPrefix;
+use super::{BackupObject, Listing};
+
+type ListError = SdkError<ListObjectsV2Error, HttpResponse>;
+
+/// Lists `bucket` under `prefix`. A dated prefix is listed newest first over the prefixes that
+/// `window` (back from `now`) can touch, stopping at the first that holds a match; when that
+/// one holds a single match, the next is listed too, for the previous backup the shrink rule
+/// compares against.
+pub async fn list(
+    client: &Client,
+    bucket: &str,
+    prefix: &KeyPrefix,
+    matcher: Option<&GlobMatcher>,
+    now: DateTime<Utc>,
+    window: Duration,
+) -> Result<Listing, ListError> {
+    let mut found = NewestTwo::default();
+    let (mut objects_scanned, mut list_requests) = (0, 0);
+    for expanded in prefix.expand(now, window) {
+        let had_match = found.found() > 0;
+        let mut pages = client
+            .list_objects_v2()
+            .bucket(bucket)
+            .prefix(&expanded)
+            .into_paginator()
+            .send();
+        while let Some(page) = pages.next().await {
+            let page = page?;
+            list_requests += 1;
+            for object in page.contents() {
+                objects_scanned += 1;
+                if let Some(backup) = backup_object(object, &expanded, matcher) {
+                    found.offer(backup);
+                }
+            }
+        }
+        if had_match || found.found() == 2 {
+            break;
+        }
+    }
+    let (newest, previous) = found.into_pair();
+    Ok(Listing {
+        newest,
+        previous,
+        objects_scanned,
+        list_requests,
+    })
+}
+
+/// The object as a backup candidate: not a folder marker (`db/2025/`, which consoles create
+/// as empty objects), and matching the glob on the part of the key after the prefix.
+fn backup_object(
+    object: &aws_sdk_s3::types::Object,
+    prefix: &str,
+    matcher: Option<&GlobMatcher>,
+) -> Option<BackupObject> {
+    let key = object.key()?;
+    if key.ends_with('/') {
+        return None;
+    }
+    let relative = key.strip_prefix(prefix).unwrap_or(key);
+    if matcher.is_some_and(|glob| !glob.is_match(relative)) {
+        return None;
+    }
+    let modified = object.last_modified()?;
+    Some(BackupObject {
+        key: key.to_string(),
+        last_modified: DateTime::from_timestamp(modified.secs(), modified.subsec_nanos())?,
+        size: object.size().unwrap_or(0).max(0).unsigned_abs(),
+    })
+}

@@ -1,0 +1,84 @@
+//! `status backups` without `--json`: the report as a small two-column table for a person.
+
+use chrono::SecondsFormat;
+
+use super::BackupReport;
+use super::health::format_age;
+use super::size::format_size;
+
+pub fn render(report: &BackupReport) -> String {
+    let time = |object: &super::BackupObject| {
+        object
+            .last_modified
+            .to_rfc3339_opts(SecondsFormat::Secs, true)
+    };
+    let missing = || "-".to_string();
+    let newest = report.newest.as_ref();
+    let rows = [
+        ("source", report.source.clone()),
+        ("newest", newest.map_or_else(missing, |o| o.key.clone())),
+        ("time", newest.map_or_else(missing, time)),
+        (
+            "age",
+            report
+                .age_seconds
+                .map_or_else(missing, |age| format_age(age.unsigned_abs())),
+        ),
+        ("size", newest.map_or_else(missing, |o| format_size(o.size))),
+        ("status", report.status.as_str().to_string()),
+        ("reason", report.reason.clone()),
+        (
+            "previous",
+            report.previous.as_ref().map_or_else(missing, |o| {
+                format!("{} ({}, {})", o.key, time(o), format_size(o.size))
+            }),
+        ),
+        ("objects scanned", report.objects_scanned.to_string()),
+        ("list requests", report.list_requests.to_string()),
+    ];
+    let width = rows.iter().map(|(label, _)| label.len()).max().unwrap_or(0);
+    rows.iter()
+        .map(|(label, value)| format!("{label:<width$}  {value}\n"))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::{BackupObject, BackupStatus};
+    use super::*;
+
+    #[test]
+    fn one_row_per_field_with_dashes_for_what_is_missing() {
+        let checked_at = "2025-11-10T12:00:00Z".parse().unwrap();
+        let report = BackupReport {
+            source: "s3://backups/db/".into(),
+            checked_at,
+            status: BackupStatus::Success,
+            reason: "newest backup is 10h old".into(),
+            newest: Some(BackupObject {
+                key: "db/2025-11-10.sql.gz".into(),
+                last_modified: "2025-11-10T02:00:00Z".parse().unwrap(),
+                size: 1536,
+            }),
+            previous: None,
+            age_seconds: Some(36_000),
+            objects_scanned: 2500,
+            list_requests: 3,
+        };
+        assert_eq!(
+            render(&report),
+            "\
+source           s3://backups/db/
+newest           db/2025-11-10.sql.gz
+time             2025-11-10T02:00:00Z
+age              10h
+size             1.5 KiB
+status           success
+reason           newest backup is 10h old
+previous         -
+objects scanned  2500
+list requests    3
+"
+        );
+    }
+}
