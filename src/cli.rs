@@ -80,6 +80,63 @@ pub enum Command {
     Kuma(ReportArgs),
     /// Check that the newest database backup is fresh and plausible
     Backups(ReportArgs),
+    /// Read Kuma and the backups, merge them into status.json (atomic write)
+    Generate(GenerateArgs),
+    /// Validate status.json and upload it to the status bucket, verified
+    Upload(UploadArgs),
+    /// Validate every setting and reach every configured source; prints a checklist
+    Check,
+    /// Allow browsers on these origins to GET status.json (CORS rule on the status bucket)
+    BucketSetup(BucketSetupArgs),
+    /// Print a shell completion script
+    Completions(CompletionsArgs),
+    /// Print the man page (roff), e.g. `status man > /usr/local/share/man/man1/status.1`
+    Man,
+}
+
+#[derive(Debug, Args)]
+pub struct GenerateArgs {
+    /// Print the document to stdout; write, upload and ping nothing
+    #[arg(long, conflicts_with = "upload")]
+    pub dry_run: bool,
+
+    /// Upload the document after writing it (as `status upload` does)
+    #[arg(long)]
+    pub upload: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct UploadArgs {
+    /// The document to upload [default: STATUS_OUTPUT]
+    pub file: Option<PathBuf>,
+
+    /// Upload even when updated_at is older than STATUS_MAX_AGE
+    #[arg(long)]
+    pub force: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct BucketSetupArgs {
+    /// Origin allowed to read status.json, e.g. https://www.example.com (repeatable)
+    #[arg(long = "cors-origin", value_name = "URL", required = true)]
+    pub cors_origins: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell to complete for
+    pub shell: clap_complete::Shell,
+}
+
+/// `status completions <shell>`: the completion script on stdout.
+pub fn print_completions(shell: clap_complete::Shell) {
+    let mut command = <Cli as clap::CommandFactory>::command();
+    clap_complete::generate(shell, &mut command, "status", &mut std::io::stdout());
+}
+
+/// `status man`: the man page (roff) on stdout.
+pub fn print_man() -> std::io::Result<()> {
+    clap_mangen::Man::new(<Cli as clap::CommandFactory>::command()).render(&mut std::io::stdout())
 }
 
 /// Options of the commands that print one source's report.

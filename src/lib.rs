@@ -5,11 +5,17 @@
 //! integration tests and benchmarks can drive the same code with injected clocks.
 
 pub mod backups;
+pub mod bucket_setup;
+pub mod check;
 pub mod cli;
 pub mod exit;
+pub mod generate;
 pub mod http;
 pub mod kuma;
+pub mod lock;
 pub mod logging;
+pub mod push;
 pub mod s3;
 pub mod settings;
 pub mod status;
+pub mod upload;

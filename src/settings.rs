@@ -269,6 +269,8 @@ pub struct Settings {
     pub kuma: Option<crate::kuma::KumaSettings>,
     pub spaces: crate::s3::SpacesSettings,
     pub backups: Option<crate::backups::BackupSettings>,
+    pub publish: crate::generate::PublishSettings,
+    pub upload: crate::upload::UploadSettings,
     /// One line per source that is not configured, said once by the commands that need it.
     pub unconfigured: Vec<String>,
 }
@@ -302,6 +304,8 @@ impl Settings {
             kuma,
             spaces,
             backups,
+            publish: crate::generate::PublishSettings::from_env(&env)?,
+            upload: crate::upload::UploadSettings::from_env(&env)?,
             unconfigured,
         })
     }

@@ -278,6 +278,14 @@ impl<'de> Deserialize<'de> for SchemaVersion {
     }
 }
 
+/// The name a value has in the document (`operational`, `success`), for log lines.
+pub fn wire_name(value: impl Serialize) -> String {
+    match serde_json::to_value(value) {
+        Ok(serde_json::Value::String(name)) => name,
+        other => format!("{other:?}"),
+    }
+}
+
 /// A key that must be present but may be `null`. (Serde's default for `Option` fields also
 /// accepts a missing key; the schema does not.)
 fn nullable<'de, D: Deserializer<'de>, T: Deserialize<'de>>(d: D) -> Result<Option<T>, D::Error> {
@@ -497,6 +505,7 @@ mod tests {
             id,
             name: name.into(),
             group: public.then(|| "Core".into()),
+            on_status_page: public,
             state,
             last_beat_at: Some(at("2026-11-26T04:05:00Z")),
             uptime: Uptime {
@@ -535,6 +544,8 @@ mod tests {
                 monitor(5, "Legacy Reports", MonitorState::Stale, true),
                 monitor(7, "Internal Admin Panel", MonitorState::Up, false),
             ],
+            warnings: vec!["badge of monitor 7 is N/A at http://10.0.0.5:3001".into()],
+            requests: 21,
         }
     }
 
@@ -599,7 +610,14 @@ mod tests {
             ..Sources::default()
         };
         let text = String::from_utf8(build(now(), &sources).to_json()).unwrap();
-        for internal in ["db/2026", "s3://", "Internal Admin Panel", "2h old", "Core"] {
+        for internal in [
+            "db/2026",
+            "s3://",
+            "Internal Admin Panel",
+            "2h old",
+            "Core",
+            "10.0.0.5",
+        ] {
             assert!(!text.contains(internal), "{internal:?} leaked into {text}");
         }
     }

@@ -1,0 +1,306 @@
+//! `status check`: is this installation ready for cron? Reaches every configured source and the
+//! status bucket (concurrently, under the run's deadline), checks the local paths and the
+//! override file, and prints a checklist with a fix for each failure. Secrets are never shown.
+
+use std::fmt;
+use std::path::Path;
+
+use chrono::Utc;
+use tokio::time::Instant;
+
+use crate::exit::Exit;
+use crate::generate::{Budget, check_required};
+use crate::settings::Settings;
+use crate::status::OverrideState;
+use crate::{backups, kuma, s3, upload};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Verdict {
+    Ready,
+    /// Optional and not configured.
+    Skipped,
+    Failed,
+}
+
+impl fmt::Display for Verdict {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // `pad`, so the checklist's `{:<5}` aligns the columns.
+        f.pad(match self {
+            Verdict::Ready => "ok",
+            Verdict::Skipped => "--",
+            Verdict::Failed => "FAIL",
+        })
+    }
+}
+
+/// One line of the checklist.
+#[derive(Debug)]
+struct Item {
+    name: &'static str,
+    verdict: Verdict,
+    detail: String,
+}
+
+impl Item {
+    fn new(name: &'static str, verdict: Verdict, detail: impl Into<String>) -> Item {
+        Item {
+            name,
+            verdict,
+            detail: detail.into(),
+        }
+    }
+
+    fn from_result(name: &'static str, result: anyhow::Result<String>) -> Item {
+        match result {
+            Ok(detail) => Item::new(name, Verdict::Ready, detail),
+            Err(err) => Item::new(name, Verdict::Failed, format!("{err:#}")),
+        }
+    }
+}
+
+/// Runs `check` until `deadline`; no answer by then is a failure naming the deadline.
+async fn within<F>(deadline: Instant, check: F) -> anyhow::Result<String>
+where
+    F: Future<Output = anyhow::Result<String>>,
+{
+    tokio::time::timeout_at(deadline, check)
+        .await
+        .unwrap_or_else(|_| {
+            Err(anyhow::anyhow!(
+                "no answer before the deadline; check the host is reachable or raise --timeout"
+            ))
+        })
+}
+
+async fn check_kuma(settings: &Settings, deadline: Instant) -> Item {
+    let Some(kuma_settings) = &settings.kuma else {
+        return skipped(
+            "Uptime Kuma",
+            "KUMA_URL is not set",
+            settings.publish.require_kuma,
+        );
+    };
+    let result = within(deadline, async {
+        let client = kuma::http_client(kuma_settings)?;
+        let report = kuma::fetch(kuma_settings, &client, Utc::now()).await?;
+        Ok(format!(
+            "{} page {}: Kuma {}, {} monitors, platform {}",
+            crate::http::redact(&kuma_settings.url),
+            kuma_settings.status_page,
+            report.kuma_version,
+            report.monitors.len(),
+            crate::status::wire_name(report.platform_status)
+        ))
+    })
+    .await;
+    Item::from_result("Uptime Kuma", result)
+}
+
+async fn check_backups(settings: &Settings, deadline: Instant) -> Item {
+    let Some(backup_settings) = &settings.backups else {
+        return skipped(
+            "backups",
+            "neither BACKUP_BUCKET nor BACKUP_DIR is set",
+            settings.publish.require_backups,
+        );
+    };
+    let result = within(deadline, async {
+        let report = backups::check(backup_settings, &settings.spaces, Utc::now()).await?;
+        Ok(format!(
+            "{} readable; backup health {}: {}",
+            report.source,
+            crate::status::wire_name(report.status),
+            report.reason
+        ))
+    })
+    .await;
+    Item::from_result("backups", result)
+}
+
+async fn check_status_bucket(settings: &Settings, deadline: Instant) -> Item {
+    let Some(bucket) = &settings.upload.bucket else {
+        return Item::new("status bucket", Verdict::Failed, upload::MISSING_BUCKET);
+    };
+    let result = within(deadline, async {
+        let client = s3::client(&settings.spaces).await?;
+        client
+            .head_bucket()
+            .bucket(bucket)
+            .send()
+            .await
+            .map_err(|err| match err.as_service_error() {
+                // HeadBucket's 404 has no body, so no error code to describe.
+                Some(head) if head.is_not_found() => anyhow::anyhow!(
+                    "bucket {bucket} does not exist: check STATUS_BUCKET, SPACES_ENDPOINT and SPACES_REGION"
+                ),
+                _ => anyhow::anyhow!(s3::describe_error(&err, bucket)),
+            })?;
+        let credentials = match &settings.spaces.key {
+            Some(key) => format!("SPACES_KEY {key}"),
+            None => "the AWS credential chain".to_string(),
+        };
+        Ok(format!(
+            "s3://{bucket}/{} at {}, reachable with {credentials}",
+            settings.upload.key,
+            settings.spaces.describe_endpoint()
+        ))
+    })
+    .await;
+    Item::from_result("status bucket", result)
+}
+
+fn skipped(name: &'static str, why: &str, required: bool) -> Item {
+    if required {
+        Item::new(
+            name,
+            Verdict::Failed,
+            format!("{why}, but STATUS_REQUIRE names it; configure it (see .env.example)"),
+        )
+    } else {
+        Item::new(
+            name,
+            Verdict::Skipped,
+            format!("{why}: not checked, published as unknown"),
+        )
+    }
+}
+
+/// The output's directory exists and takes a new file (tried, then removed).
+fn check_output(settings: &Settings) -> Item {
+    let output = &settings.publish.output;
+    let dir = match output.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => dir,
+        _ => Path::new("."),
+    };
+    let probe = dir.join(format!(".status-check.{}.tmp", std::process::id()));
+    let result = std::fs::write(&probe, b"").and_then(|()| std::fs::remove_file(&probe));
+    match result {
+        Ok(()) => Item::new(
+            "output",
+            Verdict::Ready,
+            format!(
+                "{} writable; lock {}",
+                output.display(),
+                settings.publish.lock_file.display()
+            ),
+        ),
+        Err(err) => Item::new(
+            "output",
+            Verdict::Failed,
+            format!(
+                "cannot create a file in {}: {err}; create the directory or point STATUS_OUTPUT elsewhere",
+                dir.display()
+            ),
+        ),
+    }
+}
+
+fn check_override(settings: &Settings) -> Item {
+    let Some(path) = &settings.publish.override_file else {
+        return Item::new(
+            "override",
+            Verdict::Skipped,
+            "STATUS_OVERRIDE_FILE is not set",
+        );
+    };
+    let shown = path.display();
+    let at = |time: chrono::DateTime<Utc>| time.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    match OverrideState::load(path, Utc::now()) {
+        OverrideState::Absent => Item::new(
+            "override",
+            Verdict::Ready,
+            format!("{shown}: none (no file)"),
+        ),
+        OverrideState::Active(manual) => Item::new(
+            "override",
+            Verdict::Ready,
+            format!(
+                "{shown}: ACTIVE, platform_status {} until {}",
+                crate::status::wire_name(manual.platform_status),
+                at(manual.expires_at)
+            ),
+        ),
+        OverrideState::Expired(expired) => Item::new(
+            "override",
+            Verdict::Ready,
+            format!(
+                "{shown}: expired at {}, ignored; delete the file",
+                at(expired)
+            ),
+        ),
+        OverrideState::Invalid(reason) => Item::new(
+            "override",
+            Verdict::Failed,
+            format!("{shown}: {reason}; fix or delete the file"),
+        ),
+    }
+}
+
+fn check_push(settings: &Settings) -> Item {
+    match &settings.publish.push_url {
+        Some(url) => Item::new(
+            "push monitor",
+            Verdict::Ready,
+            format!("{} (token hidden); not pinged by check", url.shown()),
+        ),
+        None => Item::new(
+            "push monitor",
+            Verdict::Skipped,
+            "KUMA_PUSH_URL is not set: nobody is told when runs stop",
+        ),
+    }
+}
+
+/// `status check`: exit 0 only when every line is ok (or an optional part is not configured).
+pub async fn command(settings: &Settings) -> anyhow::Result<Exit> {
+    let budget = Budget::new(Instant::now(), settings.timeout);
+    let required = match check_required(settings) {
+        Ok(()) => Item::new(
+            "settings",
+            Verdict::Ready,
+            match &settings.env_file {
+                Some(path) => format!("valid, read {}", path.display()),
+                None => "valid (no env file)".to_string(),
+            },
+        ),
+        Err(err) => Item::new("settings", Verdict::Failed, err.to_string()),
+    };
+    let (kuma, backups, bucket) = tokio::join!(
+        check_kuma(settings, budget.end()),
+        check_backups(settings, budget.end()),
+        check_status_bucket(settings, budget.end()),
+    );
+    let items = [
+        required,
+        kuma,
+        backups,
+        bucket,
+        check_output(settings),
+        check_override(settings),
+        check_push(settings),
+    ];
+    let failed = items
+        .iter()
+        .filter(|item| item.verdict == Verdict::Failed)
+        .count();
+    let mut out = String::new();
+    for item in &items {
+        out.push_str(&format!(
+            "{:<5} {:<14} {}\n",
+            item.verdict, item.name, item.detail
+        ));
+    }
+    if failed == 0 {
+        out.push_str("ready: every configured part answered\n");
+    } else {
+        out.push_str(&format!(
+            "not ready: {failed} FAIL line(s) above, each with its fix\n"
+        ));
+    }
+    print!("{out}");
+    Ok(if failed == 0 {
+        Exit::Success
+    } else {
+        Exit::Failure
+    })
+}

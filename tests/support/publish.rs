@@ -1,0 +1,44 @@
+//! Settings and checks shared by the publishing tests (`generate`, `upload`, `check`).
+
+use super::http_server::TestServer;
+use super::moto::Moto;
+
+/// Uptime Kuma settings for a fixture server (status page `main`).
+pub fn kuma_env(server: &TestServer) -> Vec<(&'static str, String)> {
+    vec![
+        ("KUMA_URL", server.url()),
+        ("KUMA_STATUS_PAGE", "main".to_string()),
+    ]
+}
+
+/// Spaces settings and `STATUS_BUCKET` for publishing to `bucket` on moto.
+pub fn status_bucket_env(moto: &Moto, bucket: &str) -> Vec<(&'static str, String)> {
+    let mut env = moto.env();
+    env.push(("STATUS_BUCKET", bucket.to_string()));
+    env
+}
+
+/// GET of an object's URL on moto without any credentials: the status code and the body, as a
+/// browser on the marketing site would see them.
+pub async fn anonymous_get(moto: &Moto, bucket: &str, key: &str) -> (u16, Vec<u8>) {
+    let url = format!("{}/{bucket}/{key}", moto.endpoint());
+    let response = reqwest::get(&url).await.unwrap();
+    let status = response.status().as_u16();
+    (status, response.bytes().await.unwrap().to_vec())
+}
+
+/// The object `bucket/key` as stored in moto, read with credentials.
+pub async fn stored_object(moto: &Moto, bucket: &str, key: &str) -> Option<Vec<u8>> {
+    let object = moto
+        .client()
+        .get_object()
+        .bucket(bucket)
+        .key(key)
+        .send()
+        .await;
+    match object {
+        Ok(object) => Some(object.body.collect().await.unwrap().into_bytes().to_vec()),
+        Err(err) if err.as_service_error().is_some_and(|e| e.is_no_such_key()) => None,
+        Err(err) => panic!("GetObject {bucket}/{key}: {err:?}"),
+    }
+}

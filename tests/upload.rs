@@ -1,0 +1,319 @@
+//! Publishing to the status bucket: `status generate --upload` and `status upload`, against the
+//! real moto S3 server (what is stored, with which headers and ACL, and what an anonymous
+//! browser gets) and against endpoints that must never be reached.
+
+mod support;
+
+use std::io::{Read, Write};
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::path::Path;
+
+use chrono::{SecondsFormat, Utc};
+use md5::{Digest, Md5};
+use serde_json::json;
+use support::http_server::{Reply, TestServer};
+use support::kuma_fixtures::{KumaFixture, KumaVersion};
+use support::moto::Moto;
+use support::publish::{anonymous_get, kuma_env, status_bucket_env, stored_object};
+use support::schema::valid_document;
+use support::status_command;
+
+fn run(dir: &Path, args: &[&str], env: &[(&str, String)]) -> (i32, Vec<u8>, String) {
+    let output = status_command(dir)
+        .args(args)
+        .envs(env.iter().map(|(k, v)| (k, v)))
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    (output.status.code().unwrap(), output.stdout, stderr)
+}
+
+fn hex_md5(bytes: &[u8]) -> String {
+    Md5::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// A schema-valid document whose `updated_at` is `age` ago.
+fn document_aged(age: chrono::Duration) -> String {
+    json!({
+        "updated_at": (Utc::now() - age).to_rfc3339_opts(SecondsFormat::Secs, true),
+        "platform_status": "operational",
+        "uptime": {"last_24h": 100.0, "last_7d": 99.98, "last_30d": 99.95},
+        "backups": {"last_backup_status": "success", "last_backup_time": "2026-11-26T02:00:00Z"}
+    })
+    .to_string()
+}
+
+#[tokio::test]
+async fn generate_upload_stores_the_exact_bytes_with_headers_and_public_read() {
+    let moto = Moto::shared();
+    let bucket = moto.create_bucket("e2e").await;
+    let kuma = KumaFixture::new(KumaVersion::V2_5_3)
+        .with_beats_shifted_to_now()
+        .start();
+    let dir = tempfile::tempdir().unwrap();
+    let public_url = format!("{}/{bucket}/status.json", moto.endpoint());
+    let mut env = kuma_env(&kuma);
+    env.extend(status_bucket_env(moto, &bucket));
+    env.push(("STATUS_PUBLIC_URL", public_url.clone()));
+    let (code, _, stderr) = run(dir.path(), &["generate", "--upload"], &env);
+    assert_eq!(code, 0, "{stderr}");
+
+    let local = std::fs::read(dir.path().join("status.json")).unwrap();
+    valid_document(&local);
+    assert_eq!(
+        stored_object(moto, &bucket, "status.json").await.as_ref(),
+        Some(&local)
+    );
+    let head = moto
+        .client()
+        .head_object()
+        .bucket(&bucket)
+        .key("status.json")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(head.content_type(), Some("application/json"));
+    assert_eq!(head.cache_control(), Some("public, max-age=300"));
+    assert_eq!(
+        head.e_tag(),
+        Some(format!("\"{}\"", hex_md5(&local)).as_str())
+    );
+    let acl = moto
+        .client()
+        .get_object_acl()
+        .bucket(&bucket)
+        .key("status.json")
+        .send()
+        .await
+        .unwrap();
+    let everyone_reads = acl.grants().iter().any(|grant| {
+        grant.permission().map(|p| p.as_str()) == Some("READ")
+            && grant.grantee().and_then(|g| g.uri())
+                == Some("http://acs.amazonaws.com/groups/global/AllUsers")
+    });
+    assert!(everyone_reads, "{acl:?}");
+    assert_eq!(
+        anonymous_get(moto, &bucket, "status.json").await,
+        (200, local.clone())
+    );
+
+    let summary = stderr.lines().last().unwrap();
+    let expected = format!(
+        "uploaded s3://{bucket}/status.json ({} bytes, ETag {}); {public_url} serves it",
+        local.len(),
+        hex_md5(&local)
+    );
+    assert!(
+        summary.contains(&expected),
+        "{summary}\nexpected: {expected}"
+    );
+    assert!(summary.ends_with("exit 0"), "{summary}");
+}
+
+#[tokio::test]
+async fn a_private_object_is_refused_to_anonymous_readers() {
+    let moto = Moto::shared();
+    let bucket = moto.create_bucket("private").await;
+    let dir = tempfile::tempdir().unwrap();
+    let mut env = status_bucket_env(moto, &bucket);
+    env.extend([
+        ("STATUS_ACL", "private".to_string()),
+        ("STATUS_KEY", "public/status.json".to_string()),
+        ("STATUS_CACHE_CONTROL", "no-cache".to_string()),
+    ]);
+    let (code, _, stderr) = run(dir.path(), &["generate", "--upload"], &env);
+    assert_eq!(code, 0, "{stderr}");
+    let local = std::fs::read(dir.path().join("status.json")).unwrap();
+    assert_eq!(
+        stored_object(moto, &bucket, "public/status.json").await,
+        Some(local)
+    );
+    let (status, _) = anonymous_get(moto, &bucket, "public/status.json").await;
+    assert_eq!(status, 403);
+}
+
+#[test]
+fn invalid_documents_are_refused_before_any_request() {
+    // Any request at all would show as a connection here.
+    let endpoint = TestServer::start(|_| Reply::new(500));
+    let dir = tempfile::tempdir().unwrap();
+    let env = [
+        ("SPACES_ENDPOINT", endpoint.url()),
+        ("SPACES_KEY", "key".to_string()),
+        ("SPACES_SECRET", "secret".to_string()),
+        ("SPACES_PATH_STYLE", "true".to_string()),
+        ("STATUS_BUCKET", "status".to_string()),
+    ];
+    let mut schema_invalid: serde_json::Value =
+        serde_json::from_str(&document_aged(chrono::Duration::zero())).unwrap();
+    schema_invalid["uptime"]["last_7d"] = json!(100.5);
+    let mut extra_key: serde_json::Value = schema_invalid.clone();
+    extra_key["uptime"]["last_7d"] = json!(99.5);
+    extra_key["db_host"] = json!("db1.internal");
+    let cases = [
+        (
+            "broken.json",
+            "{\"updated_at\": \"2026-".to_string(),
+            "not valid JSON",
+        ),
+        (
+            "html.json",
+            "<html>login</html>".to_string(),
+            "not valid JSON",
+        ),
+        (
+            "range.json",
+            schema_invalid.to_string(),
+            "field `uptime.last_7d`: 100.5 is not a percentage",
+        ),
+        (
+            "extra.json",
+            extra_key.to_string(),
+            "field `db_host`: unknown field `db_host`",
+        ),
+    ];
+    for (name, text, reason) in cases {
+        std::fs::write(dir.path().join(name), text).unwrap();
+        let (code, _, stderr) = run(dir.path(), &["upload", name], &env);
+        assert_eq!(code, 1, "{name}: {stderr}");
+        assert!(
+            stderr.contains(&format!("{name} is not a valid status document: {reason}")),
+            "{stderr}"
+        );
+        assert!(stderr.contains("nothing was uploaded"), "{stderr}");
+    }
+    assert_eq!(
+        endpoint.connections(),
+        0,
+        "a request was sent: {:?}",
+        endpoint.requests()
+    );
+}
+
+#[tokio::test]
+async fn a_stale_document_is_refused_unless_forced() {
+    let moto = Moto::shared();
+    let bucket = moto.create_bucket("stale").await;
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("status.json"),
+        document_aged(chrono::Duration::hours(2)),
+    )
+    .unwrap();
+    let env = status_bucket_env(moto, &bucket);
+    let (code, _, stderr) = run(dir.path(), &["upload"], &env);
+    assert_eq!(code, 1, "{stderr}");
+    assert!(stderr.contains("status.json is stale"), "{stderr}");
+    assert!(stderr.contains("over STATUS_MAX_AGE (30m)"), "{stderr}");
+    assert_eq!(stored_object(moto, &bucket, "status.json").await, None);
+
+    let raised = [("STATUS_MAX_AGE", "3h".to_string())];
+    let (code, _, stderr) = run(
+        dir.path(),
+        &["upload"],
+        &[env.clone(), raised.to_vec()].concat(),
+    );
+    assert_eq!(code, 0, "{stderr}");
+
+    let other = dir.path().join("older.json");
+    std::fs::write(&other, document_aged(chrono::Duration::days(3))).unwrap();
+    let (code, stdout, stderr) = run(dir.path(), &["-v", "upload", "--force", "older.json"], &env);
+    assert_eq!(code, 0, "{stderr}");
+    let bytes = std::fs::read(&other).unwrap();
+    assert_eq!(stdout, bytes, "-v prints the uploaded content");
+    assert_eq!(
+        stored_object(moto, &bucket, "status.json").await,
+        Some(bytes)
+    );
+}
+
+#[tokio::test]
+async fn a_public_url_serving_other_bytes_is_only_a_warning() {
+    let moto = Moto::shared();
+    let bucket = moto.create_bucket("cdn").await;
+    let cdn = TestServer::start(|_| Reply::json(200, &json!({"updated_at": "an older copy"})));
+    let dir = tempfile::tempdir().unwrap();
+    let mut env = status_bucket_env(moto, &bucket);
+    env.push(("STATUS_PUBLIC_URL", format!("{}/status.json", cdn.url())));
+    let (code, _, stderr) = run(dir.path(), &["generate", "--upload"], &env);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(
+        stderr.contains("WARN") && stderr.contains("a CDN may hold the previous copy"),
+        "{stderr}"
+    );
+    assert!(
+        stderr
+            .lines()
+            .last()
+            .unwrap()
+            .contains("still serves other bytes"),
+        "{stderr}"
+    );
+    let requests = cdn.requests();
+    assert_eq!(requests.len(), 1);
+    assert!(
+        !requests[0].authorized,
+        "the public URL must be read without credentials"
+    );
+}
+
+/// A TCP proxy in front of `upstream` that forwards each request's head and only the first
+/// `body_bytes` bytes of its body, then drops both connections: S3 going away mid-upload.
+fn cutting_proxy(upstream: SocketAddr, body_bytes: usize) -> SocketAddr {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    std::thread::spawn(move || {
+        for client in listener.incoming() {
+            let Ok(mut client) = client else { continue };
+            std::thread::spawn(move || {
+                let Ok(mut server) = TcpStream::connect(upstream) else {
+                    return;
+                };
+                let mut seen = Vec::new();
+                let mut chunk = [0u8; 4096];
+                while let Ok(read @ 1..) = client.read(&mut chunk) {
+                    let already = seen.len();
+                    seen.extend_from_slice(&chunk[..read]);
+                    let cut = seen
+                        .windows(4)
+                        .position(|w| w == b"\r\n\r\n")
+                        .map(|head_end| head_end + 4 + body_bytes);
+                    let end = cut.map_or(seen.len(), |cut| cut.min(seen.len()));
+                    if server.write_all(&seen[already..end]).is_err()
+                        || cut.is_some_and(|cut| seen.len() >= cut)
+                    {
+                        break;
+                    }
+                }
+                // Dropping both streams closes them: the request stays incomplete.
+            });
+        }
+    });
+    addr
+}
+
+#[tokio::test]
+async fn an_upload_cut_off_mid_body_leaves_no_object_and_the_local_file_written() {
+    let moto = Moto::shared();
+    let bucket = moto.create_bucket("cut").await;
+    let upstream: SocketAddr = moto
+        .endpoint()
+        .trim_start_matches("http://")
+        .parse()
+        .unwrap();
+    let proxy = cutting_proxy(upstream, 10);
+    let dir = tempfile::tempdir().unwrap();
+    let mut env = status_bucket_env(moto, &bucket);
+    env.push(("SPACES_ENDPOINT", format!("http://{proxy}")));
+    let (code, _, stderr) = run(dir.path(), &["generate", "--upload"], &env);
+    assert_eq!(code, 1, "{stderr}");
+    assert!(
+        stderr.contains(&format!("upload to s3://{bucket}/status.json failed")),
+        "{stderr}"
+    );
+    valid_document(&std::fs::read(dir.path().join("status.json")).unwrap());
+    assert_eq!(stored_object(moto, &bucket, "status.json").await, None);
+}
