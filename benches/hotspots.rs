@@ -1,6 +1,7 @@
 //! The pure work that grows with the number of monitors N: decoding the heartbeat list (and
-//! its time strings), reading badge SVGs, parsing Prometheus text, and the status rules. The
-//! inputs are the synthetic 2.5.3 bodies the scale harness serves (tests/support).
+//! its time strings), reading badge SVGs, parsing Prometheus text, and the status rules; and
+//! with the number of backups M: keeping the running newest two of a listing. The Kuma inputs
+//! are the synthetic 2.5.3 bodies the scale harness serves (tests/support).
 //!
 //! `cargo bench --bench hotspots` measures; `cargo test --all-targets` runs each benchmark
 //! once (criterion's test mode), so keep the setup cheap.
@@ -13,6 +14,8 @@ use std::time::Duration;
 
 use chrono::{DateTime, TimeZone, Utc};
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
+use status::backups::BackupObject;
+use status::backups::newest::NewestTwo;
 use status::kuma::api::{Heartbeats, parse_kuma_time};
 use status::kuma::badge::read_uptime_badge;
 use status::kuma::{MonitorReport, MonitorState, Uptime, UptimeAggregate, metrics, rules};
@@ -128,12 +131,44 @@ fn status_rules(c: &mut Criterion) {
     group.finish();
 }
 
+/// A listing of M objects streaming past the running newest two, oldest key first (each
+/// object is the newest so far: the most work per object).
+fn backup_newest(c: &mut Criterion) {
+    let mut group = c.benchmark_group("backup_newest");
+    let start = capture_time();
+    for m in [100u64, 10_000, 100_000] {
+        let listing: Vec<BackupObject> = (0..m)
+            .map(|i| BackupObject {
+                key: format!("db/backup-{i:06}.sql.gz"),
+                last_modified: start + chrono::Duration::minutes(15 * i as i64),
+                size: 1024,
+            })
+            .collect();
+        group.throughput(Throughput::Elements(m));
+        group.bench_with_input(BenchmarkId::from_parameter(m), &listing, |b, listing| {
+            b.iter_batched(
+                || listing.clone(),
+                |listing| {
+                    let mut newest = NewestTwo::default();
+                    for object in listing {
+                        newest.offer(object);
+                    }
+                    newest.into_pair()
+                },
+                criterion::BatchSize::LargeInput,
+            )
+        });
+    }
+    group.finish();
+}
+
 criterion_group!(
     hotspots,
     heartbeat_list,
     kuma_time,
     badge_svg,
     prometheus_text,
-    status_rules
+    status_rules,
+    backup_newest
 );
 criterion_main!(hotspots);

@@ -63,6 +63,10 @@ struct Args {
     /// (the matrix itself runs with the binary's default; none: no values).
     #[arg(long, value_delimiter = ',', num_args = 0.., default_value = "4,8,16,32,64")]
     sweep: Vec<usize>,
+    /// Runs of each cell; the table shows the run with the median wall time (a busy moment of
+    /// a shared machine shows up as one slow run, not as the result).
+    #[arg(long, default_value_t = 3)]
+    repeat: usize,
     /// Runs of `status --version` for the startup time.
     #[arg(long, default_value_t = 200)]
     startup_runs: usize,
@@ -144,9 +148,13 @@ async fn run(args: Args) -> anyhow::Result<()> {
             let kuma = Arc::clone(kumas.entry(cell.monitors).or_insert_with(|| {
                 Arc::new(FakeKuma::new(cell.monitors, API_KEY, chrono::Utc::now()))
             }));
-            let row = measure(&args, cell, kuma, &proxy).await?;
-            eprintln!("scale: {}", row.summary());
-            rows.push(row);
+            let mut runs = Vec::with_capacity(args.repeat);
+            for _ in 0..args.repeat.max(1) {
+                let row = measure(&args, cell, Arc::clone(&kuma), &proxy).await?;
+                eprintln!("scale: {}", row.summary());
+                runs.push(row);
+            }
+            rows.push(Row::median(runs));
         }
     }
     println!("{}", report::loads(&loads));

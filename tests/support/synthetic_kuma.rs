@@ -15,36 +15,29 @@ use std::fmt::Write as _;
 use chrono::{DateTime, Duration, Utc};
 use serde_json::{Value, json};
 
-const STATUS_PAGE_FIXTURE: &str = include_str!(concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/../shared/fixtures/uptime-kuma/2.5.3/status-page_main.json"
-));
+/// A captured 2.5.3 response, compiled in.
+macro_rules! fixture {
+    ($name:literal) => {
+        include_str!(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../shared/fixtures/uptime-kuma/2.5.3/",
+            $name
+        ))
+    };
+}
+
+const STATUS_PAGE_FIXTURE: &str = fixture!("status-page_main.json");
 /// `Uptime (168h): 99.41%`: the 7-day badge (`/api/badge/1/uptime/168`).
-const BADGE_168H_FIXTURE: &str = include_str!(concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/../shared/fixtures/uptime-kuma/2.5.3/badge_1_uptime_168.svg"
-));
+const BADGE_168H_FIXTURE: &str = fixture!("badge_1_uptime_168.svg");
 const BADGE_168H_VALUE: &str = "99.41%";
 /// `Uptime (30h): 99.29%`: the 30-day badge (`/api/badge/1/uptime/30d`; 2.x mislabels it).
-const BADGE_30D_FIXTURE: &str = include_str!(concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/../shared/fixtures/uptime-kuma/2.5.3/badge_1_uptime_30d.svg"
-));
+const BADGE_30D_FIXTURE: &str = fixture!("badge_1_uptime_30d.svg");
 const BADGE_30D_VALUE: &str = "99.29%";
 /// The grey badge of a monitor that is not public (or does not exist).
-pub const BADGE_NOT_AVAILABLE: &str = include_str!(concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/../shared/fixtures/uptime-kuma/2.5.3/badge_7_uptime_168.svg"
-));
+pub const BADGE_NOT_AVAILABLE: &str = fixture!("badge_7_uptime_168.svg");
 /// What 2.5.3 answers an authorised `/metrics` with a query string: its single-page app.
-pub const SPA_PAGE: &str = include_str!(concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/../shared/fixtures/uptime-kuma/2.5.3/metrics_cachebust-param.html"
-));
-const METRICS_FIXTURE: &str = include_str!(concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/../shared/fixtures/uptime-kuma/2.5.3/metrics.txt"
-));
+pub const SPA_PAGE: &str = fixture!("metrics_cachebust-param.html");
+const METRICS_FIXTURE: &str = fixture!("metrics.txt");
 /// Where the per-monitor families of `/metrics` end and the process/Node.js ones begin.
 const METRICS_PROCESS_FAMILIES: &str = "# HELP process_cpu_user_seconds_total";
 
