@@ -220,7 +220,10 @@ pub fn startup(
         "Binary: `{}`, {size} bytes ({:.2} MiB).\n\n\
          `status --version`: median {:.2} ms over {runs} runs (slowest {:.2} ms); target < 5 ms: {}. \
          Its peak RSS, {:.1} MiB, is the floor of every RSS reading below.\n",
-        binary.display(),
+        binary
+            .strip_prefix(env!("CARGO_MANIFEST_DIR"))
+            .unwrap_or(binary)
+            .display(),
         size as f64 / MIB,
         median.as_secs_f64() * 1000.0,
         slowest.as_secs_f64() * 1000.0,
