@@ -297,7 +297,7 @@ pub async fn command(settings: &Settings) -> anyhow::Result<Exit> {
             "not ready: {failed} FAIL line(s) above, each with its fix\n"
         ));
     }
-    print!("{out}");
+    crate::output::print(&out)?;
     Ok(if failed == 0 {
         Exit::Success
     } else {

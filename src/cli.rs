@@ -129,14 +129,22 @@ pub struct CompletionsArgs {
 }
 
 /// `status completions <shell>`: the completion script on stdout.
-pub fn print_completions(shell: clap_complete::Shell) {
-    let mut command = <Cli as clap::CommandFactory>::command();
-    clap_complete::generate(shell, &mut command, "status", &mut std::io::stdout());
+pub fn print_completions(shell: clap_complete::Shell) -> anyhow::Result<()> {
+    let mut script = Vec::new();
+    clap_complete::generate(
+        shell,
+        &mut <Cli as clap::CommandFactory>::command(),
+        "status",
+        &mut script,
+    );
+    crate::output::print(&String::from_utf8_lossy(&script))
 }
 
 /// `status man`: the man page (roff) on stdout.
-pub fn print_man() -> std::io::Result<()> {
-    clap_mangen::Man::new(<Cli as clap::CommandFactory>::command()).render(&mut std::io::stdout())
+pub fn print_man() -> anyhow::Result<()> {
+    let mut page = Vec::new();
+    clap_mangen::Man::new(<Cli as clap::CommandFactory>::command()).render(&mut page)?;
+    crate::output::print(&String::from_utf8_lossy(&page))
 }
 
 /// Options of the commands that print one source's report.

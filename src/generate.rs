@@ -152,7 +152,8 @@ async fn finish<T>(
             task.abort();
             tracing::warn!(
                 "{name}: no answer within {} (two thirds of --timeout); its fields are published as unknown",
-                humantime::format_duration(budget)
+                // Whole milliseconds: "6s 666ms", not "6s 666ms 666us 666ns".
+                humantime::format_duration(Duration::from_millis(budget.as_millis() as u64))
             );
             Outcome::Failed
         }
@@ -207,9 +208,9 @@ fn read_override(settings: &Settings, now: DateTime<Utc>) -> OverrideState {
     match &state {
         OverrideState::Absent => {}
         OverrideState::Active(manual) => tracing::info!(
-            "STATUS_OVERRIDE_FILE {}: platform_status forced to {:?} until {}",
+            "STATUS_OVERRIDE_FILE {}: platform_status forced to {} until {}",
             path.display(),
-            manual.platform_status,
+            status::wire_name(manual.platform_status),
             manual
                 .expires_at
                 .to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
@@ -346,10 +347,10 @@ pub async fn command(settings: &Settings, args: &GenerateArgs) -> anyhow::Result
         check_required(settings)?;
         return dry_run(settings, budget).await;
     }
-    let web = push::web_client(settings)?;
-    let result = run(settings, args, &web, budget).await;
-    push::report(settings, &web, &result, budget.elapsed(), budget.end()).await;
-    result
+    push::reporting(settings, budget, async |web| {
+        run(settings, args, web, budget).await
+    })
+    .await
 }
 
 async fn run(
@@ -419,9 +420,7 @@ async fn dry_run(settings: &Settings, budget: Budget) -> anyhow::Result<Exit> {
     }
     let now = Utc::now();
     let (document, exit) = produce(settings, now, budget).await?;
-    std::io::stdout()
-        .write_all(&document.to_json())
-        .context("cannot print the document to stdout")?;
+    crate::output::print(&String::from_utf8_lossy(&document.to_json()))?;
     let done = "dry run: nothing written, uploaded or pinged";
     tracing::info!(
         "{}",

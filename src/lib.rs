@@ -14,6 +14,7 @@ pub mod http;
 pub mod kuma;
 pub mod lock;
 pub mod logging;
+pub mod output;
 pub mod push;
 pub mod s3;
 pub mod settings;

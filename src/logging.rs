@@ -34,10 +34,12 @@ pub fn init(settings: &LoggingSettings) {
         _ => "trace",
     };
     // Our own crate at the chosen level; the libraries below us one step quieter, so
-    // `-v` shows our requests without the SDK's internals.
+    // `-v` shows our requests without the SDK's internals. aws-config warns at length when
+    // its instance-metadata probe fails on a machine outside a cloud, which is the normal
+    // case here (credentials come from SPACES_KEY/SPACES_SECRET): keep that to errors.
     let default_directives = match settings.verbosity {
-        i8::MIN..=0 => format!("warn,status={level}"),
-        _ => format!("info,status={level}"),
+        i8::MIN..=0 => format!("warn,aws_config=error,status={level}"),
+        _ => format!("info,aws_config=error,status={level}"),
     };
     let filter =
         EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default_directives));

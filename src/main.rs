@@ -26,7 +26,7 @@ fn run(cli: Cli) -> anyhow::Result<Exit> {
     // These print from the CLI definition alone: no settings, so a broken .env cannot stop them.
     match &cli.command {
         Command::Completions(args) => {
-            status::cli::print_completions(args.shell);
+            status::cli::print_completions(args.shell)?;
             return Ok(Exit::Success);
         }
         Command::Man => {

@@ -8,7 +8,8 @@
 use std::fmt;
 use std::time::Duration;
 
-use crate::exit::ConfigError;
+use crate::exit::{ConfigError, Exit};
+use crate::generate::Budget;
 use crate::settings::{EnvSource, Settings};
 
 /// Kuma stores the message with the heartbeat; a short one is enough to say what failed.
@@ -76,31 +77,32 @@ pub fn web_client(settings: &Settings) -> anyhow::Result<reqwest::Client> {
 
 /// How the run ended, as the push monitor hears it.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum PushResult {
+enum PushResult {
     Published,
     /// Nothing was published; a short reason (the run's one-line error).
     Failed(String),
 }
 
-/// Tells the push monitor (when `KUMA_PUSH_URL` is set) how the run ended: up when it
-/// published, down with the one-line error when it failed. A run stopped by the lock says
-/// nothing: the run holding the lock will.
-pub async fn report(
+/// Runs a publishing command (`work` gets the HTTP client for the public URL check), then
+/// tells the push monitor, when `KUMA_PUSH_URL` is set, how it ended: up when it published,
+/// down with the one-line error when it failed. A run stopped by the lock says nothing: the run
+/// holding the lock will.
+pub async fn reporting(
     settings: &Settings,
-    client: &reqwest::Client,
-    result: &anyhow::Result<crate::exit::Exit>,
-    run_time: Duration,
-    deadline: tokio::time::Instant,
-) {
-    let Some(url) = &settings.publish.push_url else {
-        return;
+    budget: Budget,
+    work: impl AsyncFnOnce(&reqwest::Client) -> anyhow::Result<Exit>,
+) -> anyhow::Result<Exit> {
+    let client = web_client(settings)?;
+    let result = work(&client).await;
+    let outcome = match &result {
+        Ok(_) => Some(PushResult::Published),
+        Err(err) if err.is::<crate::lock::LockBusy>() => None,
+        Err(err) => Some(PushResult::Failed(format!("{err:#}"))),
     };
-    let outcome = match result {
-        Ok(_) => PushResult::Published,
-        Err(err) if err.is::<crate::lock::LockBusy>() => return,
-        Err(err) => PushResult::Failed(format!("{err:#}")),
-    };
-    ping(client, url, &outcome, run_time, deadline).await;
+    if let (Some(url), Some(outcome)) = (&settings.publish.push_url, outcome) {
+        ping(&client, url, &outcome, budget.elapsed(), budget.end()).await;
+    }
+    result
 }
 
 /// Sends the result to the push monitor before `deadline`. A failed ping is a warning only:

@@ -83,14 +83,6 @@ impl Target {
         })
     }
 
-    pub fn bucket(&self) -> &str {
-        &self.bucket
-    }
-
-    pub fn client(&self) -> &aws_sdk_s3::Client {
-        &self.client
-    }
-
     fn location(&self) -> String {
         format!("s3://{}/{}", self.bucket, self.settings.key)
     }
@@ -278,10 +270,10 @@ async fn check_public_copy(web: &reqwest::Client, url: &reqwest::Url, body: &[u8
 /// `status upload [FILE]`.
 pub async fn command(settings: &Settings, args: &UploadArgs) -> anyhow::Result<Exit> {
     let budget = Budget::new(Instant::now(), settings.timeout);
-    let web = push::web_client(settings)?;
-    let result = upload_file(settings, args, &web, budget).await;
-    push::report(settings, &web, &result, budget.elapsed(), budget.end()).await;
-    result
+    push::reporting(settings, budget, async |web| {
+        upload_file(settings, args, web, budget).await
+    })
+    .await
 }
 
 async fn upload_file(
@@ -295,7 +287,7 @@ async fn upload_file(
         .clone()
         .unwrap_or_else(|| settings.publish.output.clone());
     let body = std::fs::read(&path)
-        .with_context(|| format!("cannot read {}; run status generate first", path.display()))?;
+        .with_context(|| format!("cannot read {} (status generate writes it)", path.display()))?;
     let document = StatusDocument::from_json(&body).map_err(|reason| {
         anyhow!(
             "{} is not a valid status document: {reason}; nothing was uploaded",
@@ -317,10 +309,8 @@ async fn upload_file(
     let _lock = lock::acquire(&settings.publish.lock_file)?;
     let published = publish(&target, web, &body, budget.upload()).await?;
     if settings.logging.verbosity >= 1 {
-        use std::io::Write;
-        std::io::stdout()
-            .write_all(&body)
-            .context("cannot print the uploaded content")?;
+        // Valid UTF-8: it parsed as JSON above.
+        crate::output::print(&String::from_utf8_lossy(&body))?;
     }
     tracing::info!(
         "{published}; from {}; {:.2}s; exit 0",

@@ -15,8 +15,6 @@ mod settings;
 mod size;
 mod table;
 
-use std::io::Write;
-
 use anyhow::{Context, anyhow};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
@@ -206,15 +204,5 @@ fn print_report(report: &BackupReport, json: bool) -> anyhow::Result<()> {
     } else {
         table::render(report)
     };
-    let mut stdout = std::io::stdout().lock();
-    match stdout
-        .write_all(text.as_bytes())
-        .and_then(|()| stdout.flush())
-    {
-        // A reader that went away (`| head`) is not our failure.
-        Err(err) if err.kind() != std::io::ErrorKind::BrokenPipe => {
-            Err(err).context("cannot write to stdout")
-        }
-        _ => Ok(()),
-    }
+    crate::output::print(&text)
 }

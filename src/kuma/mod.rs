@@ -13,7 +13,6 @@ pub mod metrics;
 mod report;
 pub mod rules;
 
-use std::io::Write as _;
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -218,9 +217,6 @@ pub async fn command(settings: &Settings, args: &ReportArgs) -> anyhow::Result<E
     } else {
         report::render(&report)
     };
-    std::io::stdout()
-        .lock()
-        .write_all(text.as_bytes())
-        .context("cannot write to stdout")?;
+    crate::output::print(&text)?;
     Ok(Exit::Success)
 }

@@ -3,7 +3,9 @@
 //! - `http_server`: a generic HTTP test server on a real socket (handler closure, latency,
 //!   never-answer replies, request log, connection count).
 //! - `kuma_fixtures`: an Uptime Kuma made of the captured responses, and the dashboard truth.
-//! - `moto`: a real S3-compatible server (moto) for the backup and upload tests.
+//! - `moto`: a real S3 server (moto), one per test binary, with bucket and object helpers.
+//! - `publish`: settings and object reads shared by the publishing tests.
+//! - `schema`: `config/status.schema.json` applied to every document a test sees.
 
 // Each test binary uses a different subset of these helpers.
 #![allow(dead_code)]
