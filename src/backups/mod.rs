@@ -8,7 +8,8 @@
 mod bucket;
 mod dir;
 mod health;
-mod newest;
+// Public for the benchmarks (benches/hotspots.rs).
+pub mod newest;
 mod prefix;
 mod settings;
 mod size;

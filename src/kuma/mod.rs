@@ -4,13 +4,14 @@
 //! Prometheus text, `rules` turns them into states and numbers (pure), `client` makes the
 //! requests, `fetch` orchestrates one read, `report` prints it for a person.
 
-mod api;
-mod badge;
+// api, badge, metrics and rules are public for the benchmarks (benches/hotspots.rs).
+pub mod api;
+pub mod badge;
 mod client;
 mod fetch;
-mod metrics;
+pub mod metrics;
 mod report;
-mod rules;
+pub mod rules;
 
 use std::path::PathBuf;
 use std::time::Duration;
