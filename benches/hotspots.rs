@@ -34,10 +34,7 @@ fn heartbeat_list(c: &mut Criterion) {
         let body = synthetic_kuma::heartbeats(n, synthetic_kuma::BEATS_PER_MONITOR, capture_time());
         group.throughput(Throughput::Bytes(body.len() as u64));
         group.bench_with_input(BenchmarkId::from_parameter(n), &body, |b, body| {
-            b.iter(|| {
-                let value: serde_json::Value = serde_json::from_str(body).unwrap();
-                Heartbeats::from_json(value).unwrap()
-            })
+            b.iter(|| Heartbeats::from_slice(body.as_bytes()).unwrap())
         });
     }
     group.finish();

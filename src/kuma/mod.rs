@@ -87,7 +87,7 @@ impl KumaSettings {
             api_key: env.secret("KUMA_API_KEY"),
             monitor_ids,
             critical_ids,
-            concurrency: env.number("KUMA_CONCURRENCY", 8, 1, 256)?,
+            concurrency: env.number("KUMA_CONCURRENCY", 32, 1, 256)?,
             request_timeout: env.duration("KUMA_REQUEST_TIMEOUT", Duration::from_secs(10))?,
             stale_after: env.duration("KUMA_STALE_AFTER", Duration::from_secs(30 * 60))?,
             ca_cert: env.path("KUMA_CA_CERT"),
