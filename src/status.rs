@@ -234,8 +234,7 @@ impl Percent {
     /// `value` rounded to two decimals; `None` for NaN or a value outside 0..=100 (such a value
     /// is a bug upstream and must never reach the public document).
     pub fn rounded(value: f64) -> Option<Percent> {
-        // `+ 0.0` turns -0.0 into 0.0.
-        let rounded = (value * 100.0).round() / 100.0 + 0.0;
+        let rounded = crate::kuma::rules::round_2(value);
         (value.is_finite() && (0.0..=100.0).contains(&rounded)).then_some(Percent(rounded))
     }
 

@@ -21,6 +21,9 @@ use crate::settings::{EnvSource, Settings};
 use crate::status::StatusDocument;
 use crate::{lock, push, s3};
 
+/// The Content-Type status.json is stored with, and verified against.
+const CONTENT_TYPE: &str = "application/json";
+
 pub const MISSING_BUCKET: &str =
     "STATUS_BUCKET is not set: status.json cannot be uploaded; name the bucket that serves it";
 
@@ -171,7 +174,7 @@ async fn put_and_verify(target: &Target, body: &[u8]) -> anyhow::Result<String> 
         .bucket(&target.bucket)
         .key(&settings.key)
         .body(ByteStream::from(body.to_vec()))
-        .content_type("application/json")
+        .content_type(CONTENT_TYPE)
         .cache_control(&settings.cache_control)
         .acl(settings.acl.clone())
         .content_md5(base64::engine::general_purpose::STANDARD.encode(md5))
@@ -212,9 +215,9 @@ async fn put_and_verify(target: &Target, body: &[u8]) -> anyhow::Result<String> 
     if etag != hex(&md5) {
         mismatches.push(format!("ETag {etag:?}, body MD5 {}", hex(&md5)));
     }
-    if head.content_type() != Some("application/json") {
+    if head.content_type() != Some(CONTENT_TYPE) {
         mismatches.push(format!(
-            "Content-Type {:?}, sent application/json",
+            "Content-Type {:?}, sent {CONTENT_TYPE}",
             head.content_type()
         ));
     }

@@ -127,9 +127,10 @@ pub fn platform_uptime(monitors: &[MonitorReport], aggregate: UptimeAggregate) -
     }
 }
 
-/// Rounds half away from zero to 2 decimals (99.066 -> 99.07).
+/// Rounds half away from zero to 2 decimals (99.066 -> 99.07): the one rounding rule of every
+/// published percent. `+ 0.0` turns -0.0 into 0.0.
 pub fn round_2(value: f64) -> f64 {
-    (value * 100.0).round() / 100.0
+    (value * 100.0).round() / 100.0 + 0.0
 }
 
 #[cfg(test)]
