@@ -13,7 +13,7 @@ use synthetic_kuma::BadgeWindow;
 
 const FIXTURES: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
-    "/../shared/fixtures/uptime-kuma/2.5.3/"
+    "/tests/fixtures/uptime-kuma/2.5.3/"
 );
 
 fn fixture(name: &str) -> String {

@@ -1,5 +1,5 @@
 //! Wire formats of Uptime Kuma's public endpoints, 1.23 and 2.x, decoded into plain values.
-//! Shapes are those of the captured responses in `shared/fixtures/uptime-kuma/*/`.
+//! Shapes are those of the captured responses in `tests/fixtures/uptime-kuma/*/`.
 
 use std::collections::HashMap;
 

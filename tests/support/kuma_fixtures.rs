@@ -1,4 +1,4 @@
-//! An Uptime Kuma made of the captured responses in `shared/fixtures/uptime-kuma/<version>/`,
+//! An Uptime Kuma made of the captured responses in `tests/fixtures/uptime-kuma/<version>/`,
 //! served over a real socket by `http_server::TestServer`, plus the dashboard truth captured
 //! with them.
 //!
@@ -70,9 +70,9 @@ impl KumaVersion {
     }
 }
 
-/// `$CARGO_MANIFEST_DIR/../shared/fixtures/uptime-kuma` (the repo is cloned beside `shared/`).
+/// `$CARGO_MANIFEST_DIR/tests/fixtures/uptime-kuma`: the captures the tests use, kept in the repository.
 pub fn fixtures_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/fixtures/uptime-kuma")
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/uptime-kuma")
 }
 
 /// One captured response.

@@ -2,7 +2,7 @@
 //! (`examples/scale`) and the criterion benches (`benches/hotspots.rs`).
 //!
 //! Every body is built from the captured 2.5.3 responses in
-//! `../shared/fixtures/uptime-kuma/2.5.3/` (the status page `config`, the badge SVGs, the
+//! `tests/fixtures/uptime-kuma/2.5.3/` (the status page `config`, the badge SVGs, the
 //! non-monitor part of `/metrics`), so only the per-monitor parts are generated: the shapes are
 //! the real server's, at any N. Pure functions of their arguments (the clock is passed in).
 
@@ -20,7 +20,7 @@ macro_rules! fixture {
     ($name:literal) => {
         include_str!(concat!(
             env!("CARGO_MANIFEST_DIR"),
-            "/../shared/fixtures/uptime-kuma/2.5.3/",
+            "/tests/fixtures/uptime-kuma/2.5.3/",
             $name
         ))
     };
