@@ -1,5 +1,5 @@
-//! The configuration is documented in two places, `.env.example` and the README table; the code
-//! reads settings by name. These tests keep all three in step.
+//! The configuration is documented in two places, `.env.example` and the settings tables of
+//! docs/configuration.md; the code reads settings by name. These tests keep all three in step.
 
 use std::collections::BTreeSet;
 use std::fs;
@@ -31,9 +31,10 @@ fn env_example_keys() -> BTreeSet<String> {
         .collect()
 }
 
-/// Rows `| `KEY` | default | meaning |` of the README's settings tables: key and default cell.
-fn readme_rows() -> Vec<(String, String)> {
-    repo_file("README.md")
+/// Rows `| `KEY` | default | meaning |` of the settings tables in docs/configuration.md: key and
+/// default cell.
+fn documented_rows() -> Vec<(String, String)> {
+    repo_file("docs/configuration.md")
         .lines()
         .filter_map(|line| {
             let cell = line.strip_prefix("| `")?;
@@ -44,8 +45,8 @@ fn readme_rows() -> Vec<(String, String)> {
         .collect()
 }
 
-fn readme_table_keys() -> BTreeSet<String> {
-    readme_rows().into_iter().map(|(key, _)| key).collect()
+fn documented_keys() -> BTreeSet<String> {
+    documented_rows().into_iter().map(|(key, _)| key).collect()
 }
 
 /// For each setting of `.env.example`, the comment lines directly above it (its "why").
@@ -112,18 +113,18 @@ fn keys_read_by_code() -> BTreeSet<String> {
 }
 
 #[test]
-fn env_example_and_readme_table_list_the_same_settings() {
+fn env_example_and_configuration_tables_list_the_same_settings() {
     let example = env_example_keys();
-    let readme = readme_table_keys();
+    let documented = documented_keys();
     assert!(
         example.len() >= 3,
         "parsed too few keys from .env.example: {example:?}"
     );
-    let only_example: Vec<_> = example.difference(&readme).collect();
-    let only_readme: Vec<_> = readme.difference(&example).collect();
+    let only_example: Vec<_> = example.difference(&documented).collect();
+    let only_documented: Vec<_> = documented.difference(&example).collect();
     assert!(
-        only_example.is_empty() && only_readme.is_empty(),
-        "README table and .env.example differ: only in .env.example {only_example:?}, only in README {only_readme:?}"
+        only_example.is_empty() && only_documented.is_empty(),
+        "docs/configuration.md tables and .env.example differ: only in .env.example {only_example:?}, only in docs/configuration.md {only_documented:?}"
     );
 }
 
@@ -140,27 +141,27 @@ fn every_setting_the_code_reads_is_documented() {
 }
 
 #[test]
-fn every_setting_states_its_default_and_the_readme_agrees() {
-    let readme_defaults: std::collections::BTreeMap<String, String> =
-        readme_rows().into_iter().collect();
+fn every_setting_states_its_default_and_the_configuration_doc_agrees() {
+    let documented_defaults: std::collections::BTreeMap<String, String> =
+        documented_rows().into_iter().collect();
     let mut compared = 0;
     for (key, comment) in env_example_comments() {
         let Some((_, stated)) = comment.split_once("Default: ") else {
             panic!(".env.example: the comment above {key} states no \"Default: ...\": {comment:?}");
         };
-        // Where the README's default is one literal value, the file must state the same one.
-        let cell = &readme_defaults[&key];
+        // Where the documented default is one literal value, the file must state the same one.
+        let cell = &documented_defaults[&key];
         let literal = cell
             .strip_prefix('`')
             .and_then(|rest| rest.strip_suffix('`'))
             .filter(|value| !value.contains('`'));
         if let Some(value) = literal {
             let after = stated.strip_prefix(value).unwrap_or_else(|| {
-                panic!("{key}: README default `{value}`, .env.example says \"Default: {stated}\"")
+                panic!("{key}: docs/configuration.md default `{value}`, .env.example says \"Default: {stated}\"")
             });
             assert!(
                 after.is_empty() || after.starts_with([' ', '.', ',', '(']),
-                "{key}: README default `{value}`, .env.example says \"Default: {stated}\""
+                "{key}: docs/configuration.md default `{value}`, .env.example says \"Default: {stated}\""
             );
             compared += 1;
         }
