@@ -14,11 +14,11 @@ use std::time::Duration;
 
 use chrono::{DateTime, TimeZone, Utc};
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
-use status::backups::BackupObject;
-use status::backups::newest::NewestTwo;
-use status::kuma::api::{Heartbeats, parse_kuma_time};
-use status::kuma::badge::read_uptime_badge;
-use status::kuma::{MonitorReport, MonitorState, Uptime, UptimeAggregate, metrics, rules};
+use status::sources::backups::BackupObject;
+use status::sources::backups::newest::NewestTwo;
+use status::sources::kuma::api::{Heartbeats, parse_kuma_time};
+use status::sources::kuma::badge::read_uptime_badge;
+use status::sources::kuma::{MonitorReport, MonitorState, Uptime, UptimeAggregate, metrics, rules};
 use synthetic_kuma::BadgeWindow;
 
 const MONITORS: [u64; 3] = [10, 100, 1000];

@@ -2,7 +2,9 @@
 
 use std::path::PathBuf;
 
-use clap::{ArgAction, Args, Parser, Subcommand, ValueEnum};
+use clap::{ArgAction, Args, Parser, Subcommand};
+
+use crate::logging::LogFormat;
 
 const EXIT_CODES: &str = "\
 Exit codes:
@@ -66,14 +68,6 @@ pub struct GlobalArgs {
     pub timeout: Option<String>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum LogFormat {
-    /// RFC 3339 UTC timestamp, level, target, message
-    Text,
-    /// One JSON object per line
-    Json,
-}
-
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Read Uptime Kuma: monitor states, platform status, uptime over 24h/7d/30d
@@ -126,25 +120,6 @@ pub struct BucketSetupArgs {
 pub struct CompletionsArgs {
     /// The shell to complete for
     pub shell: clap_complete::Shell,
-}
-
-/// `status completions <shell>`: the completion script on stdout.
-pub fn print_completions(shell: clap_complete::Shell) -> anyhow::Result<()> {
-    let mut script = Vec::new();
-    clap_complete::generate(
-        shell,
-        &mut <Cli as clap::CommandFactory>::command(),
-        "status",
-        &mut script,
-    );
-    crate::output::print(&String::from_utf8_lossy(&script))
-}
-
-/// `status man`: the man page (roff) on stdout.
-pub fn print_man() -> anyhow::Result<()> {
-    let mut page = Vec::new();
-    clap_mangen::Man::new(<Cli as clap::CommandFactory>::command()).render(&mut page)?;
-    crate::output::print(&String::from_utf8_lossy(&page))
 }
 
 /// Options of the commands that print one source's report.

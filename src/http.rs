@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use anyhow::Context;
 
-use crate::exit::ConfigError;
+use crate::config::ConfigError;
 
 /// Responses larger than this are refused: no Kuma, status page or document is near it, and
 /// a runaway body must not grow the process without bound.

@@ -7,8 +7,22 @@ use tracing_subscriber::EnvFilter;
 use tracing_subscriber::fmt::format::Writer;
 use tracing_subscriber::fmt::time::FormatTime;
 
-use crate::cli::LogFormat;
-use crate::settings::LoggingSettings;
+/// The log line format on stderr.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum LogFormat {
+    /// RFC 3339 UTC timestamp, level, target, message
+    Text,
+    /// One JSON object per line
+    Json,
+}
+
+/// How log lines are written.
+#[derive(Debug, Clone, Copy)]
+pub struct LoggingSettings {
+    pub format: LogFormat,
+    /// -1 quiet, 0 default (info), 1 debug, 2+ trace.
+    pub verbosity: i8,
+}
 
 static INITIALISED: AtomicBool = AtomicBool::new(false);
 

@@ -14,8 +14,8 @@ use aws_sdk_s3::config::{
 };
 use aws_sdk_s3::error::{ProvideErrorMetadata, SdkError};
 
-use crate::exit::ConfigError;
-use crate::settings::{EnvSource, Secret};
+use crate::config::ConfigError;
+use crate::config::{EnvSource, Secret};
 
 /// Connecting to the endpoint; a host that does not answer fails fast.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);

@@ -10,7 +10,7 @@ use std::time::{Duration, Instant, SystemTime};
 
 use chrono::{DateTime, TimeDelta, Utc};
 use serde_json::Value;
-use status::backups::{
+use status::sources::backups::{
     BackupObject, BackupReport, BackupSettings, BackupSource, BackupStatus, KeyPrefix, Thresholds,
 };
 use support::moto::Moto;
@@ -330,7 +330,7 @@ async fn endpoint_that_never_answers_is_unknown_within_the_deadline() {
     assert_eq!(report["status"], "unknown");
     assert_eq!(
         report["reason"],
-        "no answer from s3://backups/db/ within the run's deadline of 2s (STATUS_TIMEOUT or --timeout)"
+        "s3://backups/db/: no answer within 2s (the run's deadline, --timeout / STATUS_TIMEOUT)"
     );
     drop(silent);
 }
@@ -374,7 +374,7 @@ async fn age_of_a_bucket_backup_drives_success_warning_failed() {
         ),
     ] {
         let now = made + TimeDelta::hours(hours_later);
-        let report = status::backups::check(&settings, &moto.spaces(), now)
+        let report = status::sources::backups::check(&settings, &moto.spaces(), now)
             .await
             .unwrap();
         assert_eq!((report.status, report.reason.as_str()), (status, reason));
@@ -404,7 +404,7 @@ async fn check_dated(
         moto.put_object(&bucket, key, body(100)).await;
     }
     let settings = library_settings(&bucket, "db/%Y/%m/%d/");
-    status::backups::check(&settings, &moto.spaces(), now)
+    status::sources::backups::check(&settings, &moto.spaces(), now)
         .await
         .unwrap()
 }

@@ -334,7 +334,7 @@ fn log_lines_are_rfc3339_text_or_one_json_object_each() {
     let dir = tempfile::tempdir().unwrap();
     let (_, _, text) = run(dir.path(), DRY_RUN, &[]).into_text();
     for line in text.lines() {
-        // 2026-11-26T04:06:01.517Z  WARN status::generate: KUMA_URL is not set ...
+        // 2026-11-26T04:06:01.517Z  WARN status::commands::generate: KUMA_URL is not set ...
         let (timestamp, rest) = line.split_once(' ').unwrap();
         assert!(
             chrono::DateTime::parse_from_rfc3339(timestamp).is_ok() && timestamp.ends_with('Z'),

@@ -168,12 +168,14 @@ async fn every_source_down_exits_3_and_still_uploads_an_all_unknown_document() {
     let run = run(dir.path(), &["generate", "--upload"], &env);
     assert_eq!(run.code, 3, "{}", run.stderr);
     assert!(
-        run.stderr.contains("WARN status::generate: Uptime Kuma: "),
+        run.stderr
+            .contains("WARN status::commands::generate: Uptime Kuma: "),
         "{}",
         run.stderr
     );
     assert!(
-        run.stderr.contains("WARN status::generate: backups: "),
+        run.stderr
+            .contains("WARN status::commands::generate: backups: "),
         "{}",
         run.stderr
     );

@@ -8,8 +8,10 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 
-use status::kuma::{self, KumaReport, KumaSettings, MonitorState, PlatformStatus, UptimeAggregate};
-use status::settings::Secret;
+use status::config::Secret;
+use status::sources::kuma::{
+    self, KumaReport, KumaSettings, MonitorState, PlatformStatus, UptimeAggregate,
+};
 use support::http_server::{LoggedRequest, Reply, refused_url};
 use support::kuma_fixtures::{DashboardTruth, KumaFixture, KumaVersion, four_significant_digits};
 
@@ -1026,7 +1028,7 @@ fn binary_deadline_ends_a_server_that_never_answers() {
     let line = one_error_line(&output);
     assert!(
         line.ends_with(&format!(
-            "Uptime Kuma {}/: no complete answer within the run's deadline of 1s (--timeout / STATUS_TIMEOUT); check that KUMA_URL answers, or raise --timeout",
+            "Uptime Kuma {}/: no answer within 1s (the run's deadline, --timeout / STATUS_TIMEOUT)",
             server.url()
         )),
         "{line}"

@@ -6,7 +6,7 @@
 //! moto.put_objects(&bucket, objects).await;      // many objects, in bounded parallel
 //! let modified = moto.put_object(&bucket, "db/a.sql.gz", body).await; // its LastModified
 //! status_command(dir).envs(moto.env())           // SPACES_* for the binary under test
-//! status::backups::check(&settings, &moto.spaces(), now)  // or the library, same server
+//! status::sources::backups::check(&settings, &moto.spaces(), now)  // or the library, same server
 //! moto.client()                                  // a plain SDK client for anything else
 //! ```
 //!
@@ -107,8 +107,8 @@ impl Moto {
         status::s3::SpacesSettings {
             endpoint: Some(self.endpoint.parse().expect("the endpoint is a valid URL")),
             region: REGION.to_string(),
-            key: Some(status::settings::Secret::new(ACCESS_KEY)),
-            secret: Some(status::settings::Secret::new(SECRET_KEY)),
+            key: Some(status::config::Secret::new(ACCESS_KEY)),
+            secret: Some(status::config::Secret::new(SECRET_KEY)),
             path_style: true,
         }
     }

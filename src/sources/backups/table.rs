@@ -3,8 +3,8 @@
 use chrono::SecondsFormat;
 
 use super::BackupReport;
-use super::health::format_age;
 use super::size::format_size;
+use crate::units::format_age;
 
 pub fn render(report: &BackupReport) -> String {
     let time = |object: &super::BackupObject| {
@@ -20,12 +20,12 @@ pub fn render(report: &BackupReport) -> String {
         ("time", newest.map_or_else(missing, time)),
         (
             "age",
-            report
-                .age_seconds
-                .map_or_else(missing, |age| format_age(age.unsigned_abs())),
+            report.age_seconds.map_or_else(missing, |age| {
+                format_age(std::time::Duration::from_secs(age.unsigned_abs()))
+            }),
         ),
         ("size", newest.map_or_else(missing, |o| format_size(o.size))),
-        ("status", report.status.as_str().to_string()),
+        ("status", report.status.to_string()),
         ("reason", report.reason.clone()),
         (
             "previous",

@@ -3,6 +3,7 @@
 use std::fmt::Write as _;
 use std::time::Duration;
 
+use crate::units::format_age;
 use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
 
 use super::{KumaReport, MonitorReport, MonitorState, Uptime};
@@ -187,37 +188,11 @@ fn cell_text(text: &str, width: usize) -> String {
     cut
 }
 
-/// `45s`, `12m`, `3h 5m`, `2d 4h`: precise enough to see at a glance how fresh a beat is.
-pub fn format_age(age: Duration) -> String {
-    let secs = age.as_secs();
-    match secs {
-        0..60 => format!("{secs}s"),
-        60..3600 => format!("{}m", secs / 60),
-        3600..86400 => format!("{}h {}m", secs / 3600, secs % 3600 / 60),
-        _ => format!("{}d {}h", secs / 86400, secs % 86400 / 3600),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::kuma::{Incident, Maintenance, PlatformStatus};
+    use crate::sources::kuma::{Incident, Maintenance, PlatformStatus};
     use chrono::{TimeZone, Utc};
-
-    #[test]
-    fn ages_read_at_a_glance() {
-        assert_eq!(format_age(Duration::from_secs(0)), "0s");
-        assert_eq!(format_age(Duration::from_secs(59)), "59s");
-        assert_eq!(format_age(Duration::from_secs(2696)), "44m");
-        assert_eq!(
-            format_age(Duration::from_secs(3 * 3600 + 5 * 60 + 9)),
-            "3h 5m"
-        );
-        assert_eq!(
-            format_age(Duration::from_secs(2 * 86400 + 4 * 3600)),
-            "2d 4h"
-        );
-    }
 
     #[test]
     fn cells_are_cut_by_characters_and_never_carry_control_codes() {

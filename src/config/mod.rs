@@ -1,7 +1,8 @@
-//! Typed, validated settings, built once per run.
+//! The configuration layer: where settings come from (flag > process environment > env file >
+//! default), how a raw value is parsed and how a bad one is reported, and [`Secret`].
 //!
-//! Precedence, highest first: command-line flag > process environment > env file > default.
-//! Every setting read here is documented in `.env.example` (a test keeps the two in step).
+//! Each module that has settings owns their type and builds it from an [`EnvSource`];
+//! `commands::settings` assembles them for a run.
 
 use std::collections::HashMap;
 use std::fmt;
@@ -9,10 +10,23 @@ use std::path::{Path, PathBuf};
 use std::str::FromStr;
 use std::time::Duration;
 
-use anyhow::Context;
+/// A bad or missing setting: always reported as one line naming the setting, and exit code 2.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConfigError(pub String);
 
-use crate::cli::{Cli, LogFormat};
-use crate::exit::ConfigError;
+impl ConfigError {
+    pub fn new(message: impl Into<String>) -> ConfigError {
+        ConfigError(message.into())
+    }
+}
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for ConfigError {}
 
 /// A secret value (API key, access key, push token). It prints as `***` in Debug and Display,
 /// so neither a log line nor an error message can carry it by accident.
@@ -255,84 +269,6 @@ fn describe_dotenv_error(err: &dotenvy::Error) -> String {
             format!("cannot parse line {line:?} at character {index}")
         }
         other => other.to_string(),
-    }
-}
-
-/// How log lines are written.
-#[derive(Debug, Clone, Copy)]
-pub struct LoggingSettings {
-    pub format: LogFormat,
-    /// -1 quiet, 0 default (info), 1 debug, 2+ trace.
-    pub verbosity: i8,
-}
-
-/// Every setting of the run, validated.
-#[derive(Debug)]
-pub struct Settings {
-    pub logging: LoggingSettings,
-    /// One deadline for the whole run.
-    pub timeout: Duration,
-    pub env_file: Option<PathBuf>,
-    pub kuma: Option<crate::kuma::KumaSettings>,
-    pub spaces: crate::s3::SpacesSettings,
-    pub backups: Option<crate::backups::BackupSettings>,
-    pub publish: crate::generate::PublishSettings,
-    pub upload: crate::upload::UploadSettings,
-    /// One line per source that is not configured, said once by the commands that need it.
-    pub unconfigured: Vec<String>,
-}
-
-impl Settings {
-    pub fn load(cli: &Cli) -> anyhow::Result<Settings> {
-        let (mut env, env_file) = EnvSource::load(cli.global.env_file.as_deref())?;
-        env.set_override("STATUS_TIMEOUT", cli.global.timeout.clone());
-        let format = match cli.global.log_format {
-            Some(format) => format,
-            None => match env.choice("STATUS_LOG_FORMAT", &["text", "json"], "text")? {
-                "json" => LogFormat::Json,
-                _ => LogFormat::Text,
-            },
-        };
-        let verbosity = if cli.global.quiet {
-            -1
-        } else {
-            cli.global.verbose.min(2) as i8
-        };
-        let mut unconfigured = Vec::new();
-        let kuma = crate::kuma::KumaSettings::from_env(&env, &mut unconfigured)?;
-        let spaces = crate::s3::SpacesSettings::from_env(&env)?;
-        let backups = crate::backups::BackupSettings::from_env(&env, &mut unconfigured)?;
-        Ok(Settings {
-            logging: LoggingSettings { format, verbosity },
-            timeout: env
-                .duration("STATUS_TIMEOUT", Duration::from_secs(30))
-                .context("--timeout")?,
-            env_file,
-            kuma,
-            spaces,
-            backups,
-            publish: crate::generate::PublishSettings::from_env(&env)?,
-            upload: crate::upload::UploadSettings::from_env(&env)?,
-            unconfigured,
-        })
-    }
-
-    /// Warns once when the env file (which holds secrets) is readable by group or others.
-    pub fn warn_about_env_file_permissions(&self) {
-        #[cfg(unix)]
-        if let Some(path) = &self.env_file {
-            use std::os::unix::fs::PermissionsExt;
-            if let Ok(meta) = std::fs::metadata(path) {
-                let mode = meta.permissions().mode() & 0o777;
-                if mode & 0o077 != 0 {
-                    tracing::warn!(
-                        "env file {} has mode {mode:03o} (readable by group or others) and may hold secrets; run: chmod 600 {}",
-                        path.display(),
-                        path.display()
-                    );
-                }
-            }
-        }
     }
 }
 

@@ -6,10 +6,12 @@ use anyhow::anyhow;
 use aws_sdk_s3::types::{CorsConfiguration, CorsRule};
 
 use crate::cli::BucketSetupArgs;
-use crate::exit::{ConfigError, Exit};
+use crate::commands::settings::Settings;
+use crate::config::ConfigError;
+use crate::publish::upload::MISSING_BUCKET;
+use crate::run::deadline::Deadline;
+use crate::run::outcome::Exit;
 use crate::s3;
-use crate::settings::Settings;
-use crate::upload;
 
 /// How long browsers may cache the preflight answer.
 const MAX_AGE_SECONDS: i32 = 3600;
@@ -53,7 +55,7 @@ pub async fn command(settings: &Settings, args: &BucketSetupArgs) -> anyhow::Res
         .upload
         .bucket
         .as_deref()
-        .ok_or_else(|| ConfigError::new(upload::MISSING_BUCKET))?;
+        .ok_or_else(|| ConfigError::new(MISSING_BUCKET))?;
     let client = s3::client(&settings.spaces).await?;
     let work = async {
         client
@@ -90,9 +92,9 @@ pub async fn command(settings: &Settings, args: &BucketSetupArgs) -> anyhow::Res
         }
         anyhow::Ok(())
     };
-    tokio::time::timeout(settings.timeout, work)
-        .await
-        .map_err(|_| anyhow!("bucket-setup on {bucket}: no answer within --timeout"))??;
+    Deadline::after(settings.timeout)
+        .run(&format!("bucket-setup on {bucket}"), work)
+        .await??;
     tracing::info!(
         "CORS on bucket {bucket}: GET, HEAD allowed from {} (previous CORS rules replaced)",
         origins.join(", ")

@@ -16,15 +16,14 @@ pub mod rules;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use anyhow::Context as _;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
-use crate::cli::ReportArgs;
-use crate::exit::{ConfigError, Exit};
-use crate::settings::{EnvSource, Secret, Settings};
+use crate::config::ConfigError;
+use crate::config::{EnvSource, Secret};
 
 pub use fetch::fetch;
+pub use report::render;
 
 /// How the platform uptime of a window is made from the counted monitors' values.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -188,35 +187,4 @@ pub fn http_client(settings: &KumaSettings) -> anyhow::Result<reqwest::Client> {
         settings.ca_cert.as_deref(),
         "KUMA_CA_CERT",
     )
-}
-
-/// `status kuma`: reads Kuma within the run's deadline and prints the report (a table, or
-/// JSON with `--json`). Exit 0 when Kuma was read, 1 when it could not be, 2 when it is not
-/// configured.
-pub async fn command(settings: &Settings, args: &ReportArgs) -> anyhow::Result<Exit> {
-    let Some(kuma) = &settings.kuma else {
-        return Err(ConfigError::new(
-            "KUMA_URL: not set; set it to the base URL of Uptime Kuma (e.g. https://uptime.example.com)",
-        )
-        .into());
-    };
-    let client = http_client(kuma)?;
-    let report = tokio::time::timeout(settings.timeout, fetch(kuma, &client, Utc::now()))
-        .await
-        .map_err(|_| {
-            anyhow::anyhow!(
-                "Uptime Kuma {}: no complete answer within the run's deadline of {} (--timeout / STATUS_TIMEOUT); check that KUMA_URL answers, or raise --timeout",
-                crate::http::redact(&kuma.url),
-                humantime::format_duration(settings.timeout)
-            )
-        })??;
-    let text = if args.json {
-        let mut json = serde_json::to_string_pretty(&report).context("cannot encode the report")?;
-        json.push('\n');
-        json
-    } else {
-        report::render(&report)
-    };
-    crate::output::print(&text)?;
-    Ok(Exit::Success)
 }

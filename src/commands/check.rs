@@ -5,13 +5,16 @@
 use std::fmt;
 
 use chrono::Utc;
-use tokio::time::Instant;
 
-use crate::exit::Exit;
-use crate::generate::{Budget, check_required};
-use crate::settings::Settings;
-use crate::status::OverrideState;
-use crate::{backups, kuma, s3, upload};
+use crate::commands::settings::{Settings, check_required};
+use crate::document::OverrideState;
+use crate::publish::upload::MISSING_BUCKET;
+use crate::publish::write::directory_of;
+use crate::run::deadline::{Budget, Deadline};
+use crate::run::outcome::Exit;
+use crate::s3;
+use crate::sources::{backups, kuma};
+use crate::units::wire_name;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Verdict {
@@ -58,20 +61,14 @@ impl Item {
 }
 
 /// Runs `check` until `deadline`; no answer by then is a failure naming the deadline.
-async fn within<F>(deadline: Instant, check: F) -> anyhow::Result<String>
+async fn within<F>(deadline: Deadline, name: &str, check: F) -> anyhow::Result<String>
 where
     F: Future<Output = anyhow::Result<String>>,
 {
-    tokio::time::timeout_at(deadline, check)
-        .await
-        .unwrap_or_else(|_| {
-            Err(anyhow::anyhow!(
-                "no answer before the deadline; check the host is reachable or raise --timeout"
-            ))
-        })
+    deadline.run(name, check).await?
 }
 
-async fn check_kuma(settings: &Settings, deadline: Instant) -> Item {
+async fn check_kuma(settings: &Settings, deadline: Deadline) -> Item {
     let Some(kuma_settings) = &settings.kuma else {
         return skipped(
             "Uptime Kuma",
@@ -79,7 +76,7 @@ async fn check_kuma(settings: &Settings, deadline: Instant) -> Item {
             settings.publish.require_kuma,
         );
     };
-    let result = within(deadline, async {
+    let result = within(deadline, "Uptime Kuma", async {
         let client = kuma::http_client(kuma_settings)?;
         let report = kuma::fetch(kuma_settings, &client, Utc::now()).await?;
         Ok(format!(
@@ -88,14 +85,14 @@ async fn check_kuma(settings: &Settings, deadline: Instant) -> Item {
             kuma_settings.status_page,
             report.kuma_version,
             report.monitors.len(),
-            crate::status::wire_name(report.platform_status)
+            wire_name(report.platform_status)
         ))
     })
     .await;
     Item::from_result("Uptime Kuma", result)
 }
 
-async fn check_backups(settings: &Settings, deadline: Instant) -> Item {
+async fn check_backups(settings: &Settings, deadline: Deadline) -> Item {
     let Some(backup_settings) = &settings.backups else {
         return skipped(
             "backups",
@@ -103,12 +100,12 @@ async fn check_backups(settings: &Settings, deadline: Instant) -> Item {
             settings.publish.require_backups,
         );
     };
-    let result = within(deadline, async {
+    let result = within(deadline, "backups", async {
         let report = backups::check(backup_settings, &settings.spaces, Utc::now()).await?;
         Ok(format!(
             "{} readable; backup health {}: {}",
             report.source,
-            crate::status::wire_name(report.status),
+            wire_name(report.status),
             report.reason
         ))
     })
@@ -116,11 +113,11 @@ async fn check_backups(settings: &Settings, deadline: Instant) -> Item {
     Item::from_result("backups", result)
 }
 
-async fn check_status_bucket(settings: &Settings, deadline: Instant) -> Item {
+async fn check_status_bucket(settings: &Settings, deadline: Deadline) -> Item {
     let Some(bucket) = &settings.upload.bucket else {
-        return Item::new("status bucket", Verdict::Failed, upload::MISSING_BUCKET);
+        return Item::new("status bucket", Verdict::Failed, MISSING_BUCKET);
     };
-    let result = within(deadline, async {
+    let result = within(deadline, "status bucket", async {
         let client = s3::client(&settings.spaces).await?;
         client
             .head_bucket()
@@ -167,7 +164,7 @@ fn skipped(name: &'static str, why: &str, required: bool) -> Item {
 /// The output's directory exists and takes a new file (tried, then removed).
 fn check_output(settings: &Settings) -> Item {
     let output = &settings.publish.output;
-    let dir = crate::generate::directory_of(output);
+    let dir = directory_of(output);
     let probe = dir.join(format!(".status-check.{}.tmp", std::process::id()));
     let result = std::fs::write(&probe, b"").and_then(|()| std::fs::remove_file(&probe));
     match result {
@@ -201,7 +198,7 @@ fn check_override(settings: &Settings) -> Item {
     };
     let shown = path.display();
     let at = |time: chrono::DateTime<Utc>| time.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
-    match OverrideState::load(path, Utc::now()) {
+    match OverrideState::from_read(std::fs::read(path), Utc::now()) {
         OverrideState::Absent => Item::new(
             "override",
             Verdict::Ready,
@@ -212,7 +209,7 @@ fn check_override(settings: &Settings) -> Item {
             Verdict::Ready,
             format!(
                 "{shown}: ACTIVE, platform_status {} until {}",
-                crate::status::wire_name(manual.platform_status),
+                wire_name(manual.platform_status),
                 at(manual.expires_at)
             ),
         ),
@@ -249,7 +246,7 @@ fn check_push(settings: &Settings) -> Item {
 
 /// `status check`: exit 0 only when every line is ok (or an optional part is not configured).
 pub async fn command(settings: &Settings) -> anyhow::Result<Exit> {
-    let budget = Budget::new(Instant::now(), settings.timeout);
+    let budget = Budget::start(settings.timeout);
     let required = match check_required(settings) {
         Ok(()) => Item::new(
             "settings",

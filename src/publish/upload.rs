@@ -1,25 +1,17 @@
-//! `status upload [FILE]`: validates status.json, refuses a stale one, uploads it to the status
-//! bucket with the headers the marketing site relies on, and verifies what the bucket stored.
+//! The upload of status.json to the status bucket, with the headers the marketing site relies
+//! on, the check of what the bucket stored, and the read-back of the public copy.
 
 use std::fmt;
-use std::path::PathBuf;
 use std::time::Duration;
 
-use anyhow::{Context, anyhow, bail};
+use anyhow::{anyhow, bail};
 use aws_sdk_s3::primitives::ByteStream;
 use aws_sdk_s3::types::ObjectCannedAcl;
 use base64::Engine as _;
-use chrono::Utc;
 use md5::{Digest, Md5};
-use tokio::time::Instant;
 
-use crate::cli::UploadArgs;
-use crate::exit::{ConfigError, Exit};
-use crate::generate::Budget;
-use crate::push::{RunEnd, RunFailure};
-use crate::settings::{EnvSource, Settings};
-use crate::status::StatusDocument;
-use crate::{lock, push, s3};
+use crate::config::{ConfigError, EnvSource};
+use crate::s3::{self, SpacesSettings};
 
 /// The Content-Type status.json is stored with, and verified against.
 const CONTENT_TYPE: &str = "application/json";
@@ -74,20 +66,21 @@ pub struct Target {
 
 impl Target {
     /// A ConfigError when `STATUS_BUCKET` (or the Spaces settings) are missing.
-    pub async fn new(settings: &Settings) -> anyhow::Result<Target> {
-        let bucket = settings
-            .upload
+    pub async fn new(upload: &UploadSettings, spaces: &SpacesSettings) -> anyhow::Result<Target> {
+        let bucket = upload
             .bucket
             .clone()
             .ok_or_else(|| ConfigError::new(MISSING_BUCKET))?;
         Ok(Target {
-            client: s3::client(&settings.spaces).await?,
+            client: s3::client(spaces).await?,
             bucket,
-            settings: settings.upload.clone(),
+            settings: upload.clone(),
         })
     }
 
-    fn location(&self) -> String {
+    /// Where the document goes, e.g. `s3://status/status.json`: the label of the upload's
+    /// deadline and of its errors.
+    pub fn location(&self) -> String {
         format!("s3://{}/{}", self.bucket, self.settings.key)
     }
 }
@@ -134,32 +127,25 @@ fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-/// Uploads `body`, verifies the stored object and (when configured) the public copy, all
-/// before `deadline`. S3 stores an object whole or not at all, and Content-MD5 makes the
-/// bucket refuse a body damaged on the way: a failed upload never leaves half a file.
+/// Uploads `body`, verifies the stored object and (when configured) the public copy. S3
+/// stores an object whole or not at all, and Content-MD5 makes the bucket refuse a body
+/// damaged on the way: a failed or cancelled upload never leaves half a file.
 pub async fn publish(
     target: &Target,
     web: &reqwest::Client,
     body: &[u8],
-    deadline: Instant,
 ) -> anyhow::Result<Published> {
-    let location = target.location();
-    let work = async {
-        let etag = put_and_verify(target, body).await?;
-        let public = match &target.settings.public_url {
-            Some(url) => Some(check_public_copy(web, url, body).await),
-            None => None,
-        };
-        anyhow::Ok(Published {
-            location: location.clone(),
-            bytes: body.len(),
-            etag,
-            public,
-        })
+    let etag = put_and_verify(target, body).await?;
+    let public = match &target.settings.public_url {
+        Some(url) => Some(check_public_copy(web, url, body).await),
+        None => None,
     };
-    tokio::time::timeout_at(deadline, work)
-        .await
-        .map_err(|_| anyhow!("upload to {location} did not finish before the deadline (--timeout); the bucket keeps the previous object or the complete new one, never a partial one"))?
+    Ok(Published {
+        location: target.location(),
+        bytes: body.len(),
+        etag,
+        public,
+    })
 }
 
 /// PutObject with Content-Type, Cache-Control, ACL and Content-MD5, then HeadObject: size,
@@ -269,61 +255,6 @@ async fn check_public_copy(web: &reqwest::Client, url: &reqwest::Url, body: &[u8
             PublicCopy::Unreachable(shown)
         }
     }
-}
-
-/// `status upload [FILE]`.
-pub async fn command(settings: &Settings, args: &UploadArgs) -> anyhow::Result<Exit> {
-    let budget = Budget::new(Instant::now(), settings.timeout);
-    push::reporting(settings, budget, async |web| {
-        upload_file(settings, args, web, budget).await
-    })
-    .await
-}
-
-async fn upload_file(
-    settings: &Settings,
-    args: &UploadArgs,
-    web: &reqwest::Client,
-    budget: Budget,
-) -> Result<RunEnd, RunFailure> {
-    let path: PathBuf = args
-        .file
-        .clone()
-        .unwrap_or_else(|| settings.publish.output.clone());
-    let body = std::fs::read(&path)
-        .with_context(|| format!("cannot read {} (status generate writes it)", path.display()))?;
-    let document = StatusDocument::from_json(&body).map_err(|reason| {
-        anyhow!(
-            "{} is not a valid status document: {reason}; nothing was uploaded",
-            path.display()
-        )
-    })?;
-    // A document from the future (a skewed clock) has age zero: not stale.
-    let age = (Utc::now() - document.updated_at.time())
-        .to_std()
-        .unwrap_or(Duration::ZERO);
-    let max_age = settings.upload.max_age;
-    if !args.force && age > max_age {
-        return Err(anyhow!(
-            "{} is stale: updated_at {} is {} old, over STATUS_MAX_AGE ({}); nothing was uploaded (is status generate running? --force uploads it anyway)",
-            path.display(),
-            document.updated_at,
-            crate::generate::format_age(age),
-            humantime::format_duration(max_age)
-        )
-        .into());
-    }
-    let target = Target::new(settings).await?;
-    let _lock = lock::acquire(&settings.publish.lock_file)?;
-    let published = publish(&target, web, &body, budget.upload()).await?;
-    if settings.logging.verbosity >= 1 {
-        // Valid UTF-8: it parsed as JSON above.
-        crate::output::print(&String::from_utf8_lossy(&body))?;
-    }
-    Ok(RunEnd {
-        exit: Exit::Success,
-        summary: format!("{published}; from {}", path.display()),
-    })
 }
 
 #[cfg(test)]

@@ -8,9 +8,8 @@
 use std::fmt;
 use std::time::Duration;
 
-use crate::exit::{ConfigError, Exit};
-use crate::generate::Budget;
-use crate::settings::{EnvSource, Settings};
+use crate::config::{ConfigError, EnvSource};
+use crate::run::deadline::Deadline;
 
 /// Kuma stores the message with the heartbeat; a short one is enough to say what failed.
 const MAX_MESSAGE_CHARS: usize = 200;
@@ -65,99 +64,27 @@ impl fmt::Debug for PushUrl {
     }
 }
 
-/// The HTTP client for the push ping and the public URL check. `KUMA_CA_CERT` is trusted too:
-/// the push URL is usually on the same Kuma.
-pub fn web_client(settings: &Settings) -> anyhow::Result<reqwest::Client> {
-    let ca_cert = settings
-        .kuma
-        .as_ref()
-        .and_then(|kuma| kuma.ca_cert.as_deref());
-    crate::http::client(settings.timeout, ca_cert, "KUMA_CA_CERT")
-}
-
 /// How the run ended, as the push monitor hears it.
 #[derive(Debug, Clone, PartialEq, Eq)]
-enum PushResult {
+pub enum PushResult {
     Published,
     /// Nothing was published; a short reason (the run's one-line error).
     Failed(String),
 }
 
-/// How a publishing run ended well: its exit code (0, or 3 when a source failed) and its
-/// summary (what was read, written and uploaded).
-pub struct RunEnd {
-    pub exit: Exit,
-    pub summary: String,
-}
-
-/// How a publishing run failed: the error, and the summary of what it had done by then
-/// (`None`: nothing was written or published).
-pub struct RunFailure {
-    pub error: anyhow::Error,
-    pub summary: Option<String>,
-}
-
-impl RunFailure {
-    pub fn after(error: anyhow::Error, summary: String) -> RunFailure {
-        RunFailure {
-            error,
-            summary: Some(summary),
-        }
-    }
-}
-
-// Any error converts with `?`. (RunFailure is not itself an Error, so this cannot overlap the
-// identity conversion.)
-impl<E: Into<anyhow::Error>> From<E> for RunFailure {
-    fn from(error: E) -> RunFailure {
-        RunFailure {
-            error: error.into(),
-            summary: None,
-        }
-    }
-}
-
-/// Runs a publishing command (`work` gets the HTTP client for the public URL check) and ends
-/// the run the same way every time: the error, if any, as one line; the push monitor told how
-/// it ended when `KUMA_PUSH_URL` is set (up when it published, down with the one-line error
-/// when it failed; a run stopped by the lock says nothing, since the run holding it will); and
-/// last, the one info summary line a person reads in the cron log.
-pub async fn reporting(
-    settings: &Settings,
-    budget: Budget,
-    work: impl AsyncFnOnce(&reqwest::Client) -> Result<RunEnd, RunFailure>,
-) -> anyhow::Result<Exit> {
-    let client = web_client(settings)?;
-    let (exit, summary, outcome) = match work(&client).await {
-        Ok(end) => (end.exit, end.summary, Some(PushResult::Published)),
-        Err(RunFailure { error, summary }) => {
-            tracing::error!("{error:#}");
-            let outcome = (!error.is::<crate::lock::LockBusy>())
-                .then(|| PushResult::Failed(format!("{error:#}")));
-            let summary = summary.unwrap_or_else(|| "nothing published".to_string());
-            (Exit::for_error(&error), summary, outcome)
-        }
-    };
-    if let (Some(url), Some(outcome)) = (&settings.publish.push_url, outcome) {
-        ping(&client, url, &outcome, budget.elapsed(), budget.end()).await;
-    }
-    crate::generate::log_summary(&summary, budget.elapsed(), exit);
-    Ok(exit)
-}
-
 /// Sends the result to the push monitor before `deadline`. A failed ping is a warning only:
 /// the run's own result stands.
-async fn ping(
+pub async fn ping(
     client: &reqwest::Client,
     url: &PushUrl,
     result: &PushResult,
     run_time: Duration,
-    deadline: tokio::time::Instant,
+    deadline: Deadline,
 ) {
     let shown = url.shown();
     let request = client.get(url.for_result(result, run_time)).send();
-    let outcome = match tokio::time::timeout_at(deadline, request).await {
-        Err(_) => Err("no answer before the deadline (--timeout)".to_string()),
+    let outcome = match deadline.run("the push ping", request).await {
+        Err(overrun) => Err(overrun.to_string()),
         // Never reqwest's own text: it carries the URL, and so the token.
         Ok(Err(err)) => Err(crate::http::describe_transport_error(&err)),
         Ok(Ok(response)) => judge_answer(response).await,

@@ -5,11 +5,12 @@ use std::time::Duration;
 
 use globset::{GlobBuilder, GlobMatcher};
 
-use super::health::{Thresholds, format_age};
+use super::health::Thresholds;
 use super::prefix::KeyPrefix;
 use super::size::parse_size;
-use crate::exit::ConfigError;
-use crate::settings::EnvSource;
+use crate::config::ConfigError;
+use crate::config::EnvSource;
+use crate::units::format_age;
 
 const DEFAULT_WARN_AFTER: Duration = Duration::from_secs(26 * 3600);
 const DEFAULT_FAIL_AFTER: Duration = Duration::from_secs(50 * 3600);
@@ -99,14 +100,14 @@ impl BackupSettings {
         if fail_after <= warn_after {
             return Err(ConfigError::new(format!(
                 "BACKUP_FAIL_AFTER ({}) must be longer than BACKUP_WARN_AFTER ({})",
-                format_age(fail_after.as_secs()),
-                format_age(warn_after.as_secs())
+                format_age(fail_after),
+                format_age(warn_after)
             )));
         }
         if fail_after > MAX_FAIL_AFTER {
             return Err(ConfigError::new(format!(
                 "BACKUP_FAIL_AFTER ({}) is over the limit of 366 days",
-                format_age(fail_after.as_secs())
+                format_age(fail_after)
             )));
         }
         let min_size = env

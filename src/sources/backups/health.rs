@@ -7,6 +7,7 @@ use chrono::{DateTime, Utc};
 
 use super::size::format_size;
 use super::{BackupObject, BackupStatus};
+use crate::units::format_age;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Thresholds {
@@ -46,14 +47,14 @@ pub fn assess(
         };
     };
     let age = (now - newest.last_modified).num_seconds().max(0);
-    let age_text = format_age(age.unsigned_abs());
+    let age_text = format_age(Duration::from_secs(age.unsigned_abs()));
     let mut findings: Vec<(BackupStatus, String)> = Vec::new();
     if age.unsigned_abs() > thresholds.fail_after.as_secs() {
         findings.push((
             BackupStatus::Failed,
             format!(
                 "newest backup is {age_text} old, over BACKUP_FAIL_AFTER ({})",
-                format_age(thresholds.fail_after.as_secs())
+                format_age(thresholds.fail_after)
             ),
         ));
     } else if age.unsigned_abs() > thresholds.warn_after.as_secs() {
@@ -61,7 +62,7 @@ pub fn assess(
             BackupStatus::Warning,
             format!(
                 "newest backup is {age_text} old, over BACKUP_WARN_AFTER ({})",
-                format_age(thresholds.warn_after.as_secs())
+                format_age(thresholds.warn_after)
             ),
         ));
     }
@@ -105,30 +106,6 @@ pub fn assess(
         status,
         reason,
         age_seconds: Some(age),
-    }
-}
-
-/// `45s`, `12m 5s`, `26h`, `30h 15m`, `3d 2h`: at most two units, hours up to two days.
-pub fn format_age(seconds: u64) -> String {
-    let (days, hours, minutes, secs) = (
-        seconds / 86_400,
-        seconds / 3_600,
-        seconds / 60 % 60,
-        seconds % 60,
-    );
-    let (big, big_unit, small, small_unit) = if seconds >= 48 * 3_600 {
-        (days, "d", hours % 24, "h")
-    } else if seconds >= 3_600 {
-        (hours, "h", minutes, "m")
-    } else if seconds >= 60 {
-        (seconds / 60, "m", secs, "s")
-    } else {
-        return format!("{secs}s");
-    };
-    if small == 0 {
-        format!("{big}{big_unit}")
-    } else {
-        format!("{big}{big_unit} {small}{small_unit}")
     }
 }
 
@@ -259,18 +236,5 @@ mod tests {
         let verdict = assess_at_now(Some(&skewed), None);
         assert_eq!(verdict.status, BackupStatus::Success);
         assert_eq!(verdict.age_seconds, Some(0));
-    }
-
-    #[test]
-    fn ages_read_at_a_glance() {
-        assert_eq!(format_age(0), "0s");
-        assert_eq!(format_age(59), "59s");
-        assert_eq!(format_age(60), "1m");
-        assert_eq!(format_age(12 * 60 + 5), "12m 5s");
-        assert_eq!(format_age(3_600), "1h");
-        assert_eq!(format_age(30 * 3_600 + 15 * 60), "30h 15m");
-        assert_eq!(format_age(47 * 3_600 + 59 * 60 + 59), "47h 59m");
-        assert_eq!(format_age(48 * 3_600), "2d");
-        assert_eq!(format_age(74 * 3_600 + 59), "3d 2h");
     }
 }

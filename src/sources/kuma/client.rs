@@ -9,8 +9,8 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use serde_json::Value;
 
 use super::KumaSettings;
+use crate::config::Secret;
 use crate::http::{self, BodyError};
-use crate::settings::Secret;
 
 /// An endpoint of Kuma's HTTP API.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -352,7 +352,7 @@ fn error_detail(body: &Body) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::kuma::UptimeAggregate;
+    use crate::sources::kuma::UptimeAggregate;
 
     fn settings(url: &str) -> KumaSettings {
         KumaSettings {

@@ -19,16 +19,14 @@ use anyhow::{Context, anyhow};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
-use crate::cli::ReportArgs;
-use crate::exit::{ConfigError, Exit};
 use crate::s3::{self, SpacesSettings};
-use crate::settings::Settings;
 
+pub use health::Thresholds;
 use health::assess;
-pub use health::{Thresholds, format_age};
 pub use prefix::KeyPrefix;
 pub use settings::{BackupSettings, BackupSource};
 pub use size::format_size;
+pub use table::render;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -39,14 +37,9 @@ pub enum BackupStatus {
     Unknown,
 }
 
-impl BackupStatus {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            BackupStatus::Success => "success",
-            BackupStatus::Warning => "warning",
-            BackupStatus::Failed => "failed",
-            BackupStatus::Unknown => "unknown",
-        }
+impl std::fmt::Display for BackupStatus {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&crate::units::wire_name(self))
     }
 }
 
@@ -167,42 +160,4 @@ pub async fn check(
         objects_scanned: listing.objects_scanned,
         list_requests: listing.list_requests,
     })
-}
-
-/// `status backups`: checks the newest backup and prints the report. Exit 0 when the source
-/// was read (whatever the health), 1 when it could not be (the report then says unknown).
-pub async fn command(settings: &Settings, args: &ReportArgs) -> anyhow::Result<Exit> {
-    let Some(backups) = &settings.backups else {
-        return Err(ConfigError::new(
-            "backups are not configured: set BACKUP_BUCKET (and BACKUP_PREFIX) for a bucket, or BACKUP_DIR for a local directory",
-        )
-        .into());
-    };
-    let now = Utc::now();
-    let checked = tokio::time::timeout(settings.timeout, check(backups, &settings.spaces, now));
-    let failure = match checked.await {
-        Ok(Ok(report)) => {
-            print_report(&report, args.json)?;
-            return Ok(Exit::Success);
-        }
-        Ok(Err(err)) => format!("{err:#}"),
-        Err(_) => format!(
-            "no answer from {} within the run's deadline of {} (STATUS_TIMEOUT or --timeout)",
-            backups.source.describe(),
-            humantime::format_duration(settings.timeout)
-        ),
-    };
-    tracing::error!("{failure}");
-    let report = BackupReport::unknown(backups.source.describe(), now, failure);
-    print_report(&report, args.json)?;
-    Ok(Exit::Failure)
-}
-
-fn print_report(report: &BackupReport, json: bool) -> anyhow::Result<()> {
-    let text = if json {
-        serde_json::to_string_pretty(report)? + "\n"
-    } else {
-        table::render(report)
-    };
-    crate::output::print(&text)
 }

@@ -1,0 +1,139 @@
+//! How a run ends: its exit code (documented in README.md and `--help`), and for the
+//! publishing commands the one ending they all share: the error line, the push ping and the
+//! summary line, always telling the same story.
+
+use std::process::ExitCode;
+use std::time::Duration;
+
+use crate::config::ConfigError;
+use crate::run::deadline::Budget;
+use crate::run::lock::LockBusy;
+use crate::run::push::{self, PushResult, PushUrl};
+
+/// How a run ended, as the process exit code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Exit {
+    /// 0: every source was read and everything asked for was done.
+    Success = 0,
+    /// 1: failure; nothing was published or written.
+    Failure = 1,
+    /// 2: usage or configuration error.
+    Config = 2,
+    /// 3: the document was produced/published, but at least one source failed.
+    Partial = 3,
+}
+
+impl Exit {
+    /// The exit code for an error that ended the run: configuration errors are 2, the rest 1.
+    /// The whole chain is searched, so context added on the way keeps the code.
+    pub fn for_error(err: &anyhow::Error) -> Exit {
+        if err.chain().any(|cause| cause.is::<ConfigError>()) {
+            Exit::Config
+        } else {
+            Exit::Failure
+        }
+    }
+
+    pub fn code(self) -> u8 {
+        self as u8
+    }
+}
+
+impl From<Exit> for ExitCode {
+    fn from(exit: Exit) -> ExitCode {
+        ExitCode::from(exit.code())
+    }
+}
+
+/// How a publishing run ended well: its exit code (0, or 3 when a source failed) and its
+/// summary (what was read, written and uploaded).
+pub struct RunEnd {
+    pub exit: Exit,
+    pub summary: String,
+}
+
+/// How a publishing run failed: the error, and the summary of what it had done by then
+/// (`None`: nothing was written or published).
+pub struct RunFailure {
+    pub error: anyhow::Error,
+    pub summary: Option<String>,
+}
+
+impl RunFailure {
+    pub fn after(error: anyhow::Error, summary: String) -> RunFailure {
+        RunFailure {
+            error,
+            summary: Some(summary),
+        }
+    }
+}
+
+// Any error converts with `?`. (RunFailure is not itself an Error, so this cannot overlap the
+// identity conversion.)
+impl<E: Into<anyhow::Error>> From<E> for RunFailure {
+    fn from(error: E) -> RunFailure {
+        RunFailure {
+            error: error.into(),
+            summary: None,
+        }
+    }
+}
+
+/// Where a publishing run reports how it ended.
+pub struct Reporter<'a> {
+    /// The client for the push ping (and, in the work, the public URL check).
+    pub web: &'a reqwest::Client,
+    pub push_url: Option<&'a PushUrl>,
+    pub budget: Budget,
+}
+
+impl Reporter<'_> {
+    /// Runs a publishing command and ends the run the same way every time: the error, if any,
+    /// as one line; the push monitor told how it ended when `KUMA_PUSH_URL` is set (up when it
+    /// published, down with the one-line error when it failed; a run stopped by the lock says
+    /// nothing, since the run holding it will); and last, the one summary line a person reads
+    /// in the cron log.
+    pub async fn run(
+        &self,
+        work: impl AsyncFnOnce(&reqwest::Client) -> Result<RunEnd, RunFailure>,
+    ) -> Exit {
+        let (exit, summary, result) = match work(self.web).await {
+            Ok(end) => (end.exit, end.summary, Some(PushResult::Published)),
+            Err(RunFailure { error, summary }) => {
+                tracing::error!("{error:#}");
+                let result =
+                    (!error.is::<LockBusy>()).then(|| PushResult::Failed(format!("{error:#}")));
+                let summary = summary.unwrap_or_else(|| "nothing published".to_string());
+                (Exit::for_error(&error), summary, result)
+            }
+        };
+        if let (Some(url), Some(result)) = (self.push_url, result) {
+            let elapsed = self.budget.elapsed();
+            push::ping(self.web, url, &result, elapsed, self.budget.end()).await;
+        }
+        log_summary(&summary, self.budget.elapsed(), exit);
+        exit
+    }
+}
+
+/// The one info line every run ends with, so a person reads the cron log at a glance: the
+/// summary, how long the run took, the exit code.
+pub fn log_summary(summary: &str, elapsed: Duration, exit: Exit) {
+    tracing::info!(
+        "{summary}; {:.2}s; exit {}",
+        elapsed.as_secs_f64(),
+        exit.code()
+    );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn config_errors_map_to_2_even_with_context() {
+        let err = anyhow::Error::new(ConfigError::new("KUMA_URL: bad")).context("loading settings");
+        assert_eq!(Exit::for_error(&err), Exit::Config);
+        assert_eq!(Exit::for_error(&anyhow::anyhow!("boom")), Exit::Failure);
+    }
+}
