@@ -3,18 +3,16 @@
 //! on the wall clock; where it does (ages over S3, dated prefixes), the library is called with
 //! a `now` derived from the times moto reports, because moto's clock cannot be set.
 
-mod support;
-
 use std::path::Path;
 use std::time::{Duration, Instant, SystemTime};
 
+use crate::support::moto::Moto;
+use crate::support::status_command;
 use chrono::{DateTime, TimeDelta, Utc};
 use serde_json::Value;
 use status::sources::backups::{
     BackupObject, BackupReport, BackupSettings, BackupSource, BackupStatus, KeyPrefix, Thresholds,
 };
-use support::moto::Moto;
-use support::status_command;
 
 const HOUR: u64 = 3600;
 
@@ -149,7 +147,7 @@ async fn missing_bucket_is_unknown_with_one_clear_line() {
         lines[0].contains(" ERROR ") && lines[0].ends_with(&expected),
         "{stderr}"
     );
-    assert!(!stderr.contains(support::moto::SECRET_KEY));
+    assert!(!stderr.contains(crate::support::moto::SECRET_KEY));
 }
 
 #[tokio::test]

@@ -1,17 +1,15 @@
 //! The operator's commands around publishing: `check`, `bucket-setup`, `completions`, `man`,
 //! and the cron/systemd/Kubernetes examples in config/ (which must stay valid command lines).
 
-mod support;
-
 use std::path::Path;
 
+use crate::support::http_server::refused_url;
+use crate::support::kuma_fixtures::{KumaFixture, KumaVersion};
+use crate::support::moto::{self, Moto};
+use crate::support::publish::{kuma_env, status_bucket_env};
+use crate::support::run;
 use clap::Parser;
 use status::cli::{Cli, Command};
-use support::http_server::refused_url;
-use support::kuma_fixtures::{KumaFixture, KumaVersion};
-use support::moto::{self, Moto};
-use support::publish::{kuma_env, status_bucket_env};
-use support::run;
 
 fn repo_file(name: &str) -> String {
     std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join(name)).unwrap()

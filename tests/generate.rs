@@ -2,20 +2,18 @@
 //! (captured 2.5.3 responses on a real socket) and the moto S3 server. Every document the
 //! binary produces is checked against config/status.schema.json.
 
-mod support;
-
 use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
+use crate::support::http_server::{Reply, TestServer, refused_url};
+use crate::support::kuma_fixtures::{KumaFixture, KumaVersion};
+use crate::support::moto::Moto;
+use crate::support::publish::{kuma_env, status_bucket_env, stored_object};
+use crate::support::run;
+use crate::support::schema::valid_document;
 use chrono::{SecondsFormat, Utc};
 use serde_json::{Value, json};
-use support::http_server::{Reply, TestServer, refused_url};
-use support::kuma_fixtures::{KumaFixture, KumaVersion};
-use support::moto::Moto;
-use support::publish::{kuma_env, status_bucket_env, stored_object};
-use support::run;
-use support::schema::valid_document;
 
 /// The push token of the fixture server's push monitor (MANIFEST "Server setup").
 const PUSH_TOKEN: &str = "TnGfsAE6kVReXWLouAlerkQdOeC4qYp3";

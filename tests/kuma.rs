@@ -2,18 +2,18 @@
 //! served over a real socket: exact numbers against `_dashboard_truth.json`, the requests
 //! made, and every fault the issue lists.
 
-mod support;
-
 use std::time::Duration;
 
 use serde_json::{Value, json};
 
+use crate::support::http_server::{LoggedRequest, Reply, refused_url};
+use crate::support::kuma_fixtures::{
+    DashboardTruth, KumaFixture, KumaVersion, four_significant_digits,
+};
 use status::config::Secret;
 use status::sources::kuma::{
     self, KumaReport, KumaSettings, MonitorState, PlatformStatus, UptimeAggregate,
 };
-use support::http_server::{LoggedRequest, Reply, refused_url};
-use support::kuma_fixtures::{DashboardTruth, KumaFixture, KumaVersion, four_significant_digits};
 
 fn settings(url: &str) -> KumaSettings {
     KumaSettings {
@@ -846,7 +846,7 @@ fn status_kuma(
     dir: &tempfile::TempDir,
     extra: &[(&str, &str)],
 ) -> assert_cmd::Command {
-    let mut command = support::status_command(dir.path());
+    let mut command = crate::support::status_command(dir.path());
     command
         .env("KUMA_URL", server_url)
         .env("KUMA_STATUS_PAGE", "main")
@@ -1077,7 +1077,7 @@ fn binary_exits_2_on_configuration_errors() {
             "KUMA_CA_CERT: cannot read /nonexistent/ca.pem: No such file or directory (os error 2); point it at a PEM file",
         ),
     ] {
-        let output = support::status_command(dir.path())
+        let output = crate::support::status_command(dir.path())
             .envs(env)
             .arg("kuma")
             .assert()

@@ -2,14 +2,11 @@
 //! shapes of the captured 2.5.3 responses, or the numbers they produce say nothing about a
 //! real installation.
 
-#[path = "support/synthetic_kuma.rs"]
-mod synthetic_kuma;
-
 use std::collections::BTreeSet;
 
+use crate::support::synthetic_kuma::{self, BadgeWindow};
 use chrono::{TimeZone, Utc};
 use serde_json::Value;
-use synthetic_kuma::BadgeWindow;
 
 const FIXTURES: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),

@@ -2,20 +2,18 @@
 //! real moto S3 server (what is stored, with which headers and ACL, and what an anonymous
 //! browser gets) and against endpoints that must never be reached.
 
-mod support;
-
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
 
+use crate::support::http_server::{Reply, TestServer};
+use crate::support::kuma_fixtures::{KumaFixture, KumaVersion};
+use crate::support::moto::Moto;
+use crate::support::publish::{anonymous_get, kuma_env, status_bucket_env, stored_object};
+use crate::support::run;
+use crate::support::schema::valid_document;
 use chrono::{SecondsFormat, Utc};
 use md5::{Digest, Md5};
 use serde_json::json;
-use support::http_server::{Reply, TestServer};
-use support::kuma_fixtures::{KumaFixture, KumaVersion};
-use support::moto::Moto;
-use support::publish::{anonymous_get, kuma_env, status_bucket_env, stored_object};
-use support::run;
-use support::schema::valid_document;
 
 fn hex_md5(bytes: &[u8]) -> String {
     Md5::digest(bytes)

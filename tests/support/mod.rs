@@ -1,4 +1,4 @@
-//! Helpers shared by the integration tests; each test file includes them with `mod support;`.
+//! Helpers shared by the integration tests (one binary, `tests/tests.rs`, one module per subject).
 //!
 //! - `http_server`: a generic HTTP test server on a real socket (handler closure, latency,
 //!   never-answer replies, request log, connection count).
@@ -6,8 +6,9 @@
 //! - `moto`: a real S3 server (moto), one per test binary, with bucket and object helpers.
 //! - `publish`: settings and object reads shared by the publishing tests.
 //! - `schema`: `config/status.schema.json` applied to every document a test sees.
+//! - `synthetic_kuma`: Kuma 2.5.3 bodies for N monitors (the scale harness and benches use it too).
 
-// Each test binary uses a different subset of these helpers.
+// The scale harness and the benches include some of these files with `#[path]` and use a part.
 #![allow(dead_code)]
 
 pub mod http_server;
@@ -15,6 +16,7 @@ pub mod kuma_fixtures;
 pub mod moto;
 pub mod publish;
 pub mod schema;
+pub mod synthetic_kuma;
 
 use std::path::Path;
 
