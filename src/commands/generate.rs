@@ -14,7 +14,7 @@ use crate::publish::upload::{MISSING_BUCKET, Target};
 use crate::publish::write::write_atomically;
 use crate::run::deadline::{Budget, Deadline};
 use crate::run::lock;
-use crate::run::outcome::{Exit, Reporter, RunEnd, RunFailure, log_summary};
+use crate::run::outcome::{Exit, Reporter, RunEnd, RunFailure, log_dry_run};
 use crate::sources::{backups, kuma};
 use crate::units::{format_age, wire_name};
 
@@ -23,8 +23,8 @@ enum SourceResult<T> {
     /// Deliberately not configured: published as unknown, not a failure.
     Unconfigured,
     Read(T),
-    /// Configured but not read (error or deadline): published as unknown, exit 3.
-    Failed,
+    /// Configured but not read (error or deadline): published as unknown, exit 3; the reason.
+    Failed(String),
 }
 
 impl<T> SourceResult<T> {
@@ -35,8 +35,11 @@ impl<T> SourceResult<T> {
         }
     }
 
-    fn failed(&self) -> bool {
-        matches!(self, SourceResult::Failed)
+    fn failure(&self) -> Option<&str> {
+        match self {
+            SourceResult::Failed(reason) => Some(reason),
+            _ => None,
+        }
     }
 }
 
@@ -49,24 +52,17 @@ async fn finish<T>(
     let Some(mut task) = task else {
         return SourceResult::Unconfigured;
     };
-    match deadline.run(name, &mut task).await {
-        Ok(Ok(Ok(report))) => SourceResult::Read(report),
-        Ok(Ok(Err(err))) => {
-            tracing::warn!("{name}: {err:#}; its fields are published as unknown");
-            SourceResult::Failed
-        }
-        Ok(Err(join_error)) => {
-            tracing::error!(
-                "{name}: the check crashed ({join_error}); its fields are published as unknown"
-            );
-            SourceResult::Failed
-        }
+    let reason = match deadline.run(name, &mut task).await {
+        Ok(Ok(Ok(report))) => return SourceResult::Read(report),
+        Ok(Ok(Err(err))) => format!("{name}: {err:#}"),
+        Ok(Err(join_error)) => format!("{name}: the check crashed ({join_error})"),
         Err(overrun) => {
             task.abort();
-            tracing::warn!("{overrun}; its fields are published as unknown");
-            SourceResult::Failed
+            overrun.to_string()
         }
-    }
+    };
+    tracing::warn!("{reason}; its fields are published as unknown");
+    SourceResult::Failed(reason)
 }
 
 /// Both sources, read concurrently.
@@ -76,8 +72,13 @@ struct Gathered {
 }
 
 impl Gathered {
-    fn any_failed(&self) -> bool {
-        self.kuma.failed() || self.backups.failed()
+    /// Why the document shows less than it should: each configured source that was not read.
+    fn degraded(&self) -> Vec<String> {
+        [self.kuma.failure(), self.backups.failure()]
+            .into_iter()
+            .flatten()
+            .map(str::to_string)
+            .collect()
     }
 }
 
@@ -136,13 +137,13 @@ fn read_override(settings: &Settings, now: DateTime<Utc>) -> OverrideState {
     state
 }
 
-/// Reads both sources and merges them: the document, and the exit code its sources earn
-/// (3 when a configured source failed).
+/// Reads both sources and merges them: the document, and why it shows less than the truth
+/// (each reason makes the run degraded: exit 3).
 async fn produce(
     settings: &Settings,
     now: DateTime<Utc>,
     budget: Budget,
-) -> anyhow::Result<(StatusDocument, Exit)> {
+) -> anyhow::Result<(StatusDocument, Vec<String>)> {
     let gathered = gather(settings, now, budget).await?;
     let manual = read_override(settings, now);
     let document = document::build(
@@ -154,12 +155,7 @@ async fn produce(
             publish_components: settings.publish.publish_components,
         },
     );
-    let exit = if gathered.any_failed() {
-        Exit::Partial
-    } else {
-        Exit::Success
-    };
-    Ok((document, exit))
+    Ok((document, gathered.degraded()))
 }
 
 /// What a run read and did, for its summary line: platform, uptimes, backups, `done`.
@@ -226,7 +222,7 @@ async fn publish(
     budget: Budget,
 ) -> Result<RunEnd, RunFailure> {
     let now = Utc::now();
-    let (document, exit) = produce(settings, now, budget).await?;
+    let (document, degraded) = produce(settings, now, budget).await?;
     let bytes = document.to_json();
     let output = &settings.publish.output;
     let summary = |done: &str| summary_line(&document, now, done);
@@ -236,14 +232,14 @@ async fn publish(
     let wrote = format!("wrote {} ({} bytes)", output.display(), bytes.len());
     let Some(bucket) = bucket else {
         return Ok(RunEnd {
-            exit,
             summary: summary(&wrote),
+            degraded,
         });
     };
     match upload_within(bucket, web, &bytes, budget).await {
         Ok(published) => Ok(RunEnd {
-            exit,
             summary: summary(&format!("{wrote}; {published}")),
+            degraded,
         }),
         Err(error) => Err(RunFailure::after(
             error,
@@ -262,11 +258,17 @@ async fn dry_run(settings: &Settings, budget: Budget) -> anyhow::Result<Exit> {
         tracing::warn!("{MISSING_BUCKET}");
     }
     let now = Utc::now();
-    let (document, exit) = produce(settings, now, budget).await?;
+    let (document, degraded) = produce(settings, now, budget).await?;
     crate::output::print(&String::from_utf8_lossy(&document.to_json()))?;
-    let done = "dry run: nothing written, uploaded or pinged";
-    log_summary(&summary_line(&document, now, done), budget.elapsed(), exit);
-    Ok(exit)
+    let end = RunEnd {
+        summary: summary_line(
+            &document,
+            now,
+            "dry run: nothing written, uploaded or pinged",
+        ),
+        degraded,
+    };
+    Ok(log_dry_run(&end, budget.elapsed()))
 }
 
 #[cfg(test)]

@@ -89,7 +89,7 @@ async fn upload_file(
         crate::output::print(&String::from_utf8_lossy(&body))?;
     }
     Ok(RunEnd {
-        exit: Exit::Success,
         summary: format!("{published}; from {}", path.display()),
+        degraded: Vec::new(),
     })
 }

@@ -45,11 +45,40 @@ impl From<Exit> for ExitCode {
     }
 }
 
-/// How a publishing run ended well: its exit code (0, or 3 when a source failed) and its
-/// summary (what was read, written and uploaded).
+/// How a publishing run ended when it published: its summary (what was read, written and
+/// uploaded) and why the page shows less than the truth, if it does. No reason: exit 0 and
+/// push `up`; any reason: exit 3, push `down` with `degraded: <reasons>`, and the reasons in
+/// the summary line. The three signals are derived here and nowhere else.
 pub struct RunEnd {
-    pub exit: Exit,
     pub summary: String,
+    pub degraded: Vec<String>,
+}
+
+impl RunEnd {
+    pub fn exit(&self) -> Exit {
+        if self.degraded.is_empty() {
+            Exit::Success
+        } else {
+            Exit::Partial
+        }
+    }
+
+    /// The summary line's text: the summary, then the reasons the run is degraded.
+    pub fn summary_line(&self) -> String {
+        if self.degraded.is_empty() {
+            self.summary.clone()
+        } else {
+            format!("{}; degraded: {}", self.summary, self.degraded.join("; "))
+        }
+    }
+
+    fn push_result(&self) -> PushResult {
+        if self.degraded.is_empty() {
+            PushResult::Published
+        } else {
+            PushResult::Degraded(self.degraded.join("; "))
+        }
+    }
 }
 
 /// How a publishing run failed: the error, and the summary of what it had done by then
@@ -98,7 +127,7 @@ impl Reporter<'_> {
         work: impl AsyncFnOnce(&reqwest::Client) -> Result<RunEnd, RunFailure>,
     ) -> Exit {
         let (exit, summary, result) = match work(self.web).await {
-            Ok(end) => (end.exit, end.summary, Some(PushResult::Published)),
+            Ok(end) => (end.exit(), end.summary_line(), Some(end.push_result())),
             Err(RunFailure { error, summary }) => {
                 tracing::error!("{error:#}");
                 let result =
@@ -116,6 +145,12 @@ impl Reporter<'_> {
     }
 }
 
+/// Ends a run that publishes nothing (`--dry-run`) the same way: the summary line.
+pub fn log_dry_run(end: &RunEnd, elapsed: Duration) -> Exit {
+    log_summary(&end.summary_line(), elapsed, end.exit());
+    end.exit()
+}
+
 /// The one info line every run ends with, so a person reads the cron log at a glance: the
 /// summary, how long the run took, the exit code.
 pub fn log_summary(summary: &str, elapsed: Duration, exit: Exit) {
@@ -129,6 +164,30 @@ pub fn log_summary(summary: &str, elapsed: Duration, exit: Exit) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_degraded_run_tells_the_same_story_everywhere() {
+        let clean = RunEnd {
+            summary: "wrote status.json".into(),
+            degraded: vec![],
+        };
+        assert_eq!(clean.exit(), Exit::Success);
+        assert_eq!(clean.push_result(), PushResult::Published);
+        assert_eq!(clean.summary_line(), "wrote status.json");
+        let degraded = RunEnd {
+            summary: "wrote status.json".into(),
+            degraded: vec!["Uptime Kuma: HTTP 500".into(), "backups: timeout".into()],
+        };
+        assert_eq!(degraded.exit(), Exit::Partial);
+        assert_eq!(
+            degraded.push_result(),
+            PushResult::Degraded("Uptime Kuma: HTTP 500; backups: timeout".into())
+        );
+        assert_eq!(
+            degraded.summary_line(),
+            "wrote status.json; degraded: Uptime Kuma: HTTP 500; backups: timeout"
+        );
+    }
 
     #[test]
     fn config_errors_map_to_2_even_with_context() {

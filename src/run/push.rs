@@ -45,6 +45,13 @@ impl PushUrl {
         url.set_query(None);
         let (status, message) = match result {
             PushResult::Published => ("up", "OK".to_string()),
+            PushResult::Degraded(reasons) => (
+                "down",
+                format!("degraded: {reasons}")
+                    .chars()
+                    .take(MAX_MESSAGE_CHARS)
+                    .collect(),
+            ),
             PushResult::Failed(reason) => {
                 ("down", reason.chars().take(MAX_MESSAGE_CHARS).collect())
             }
@@ -67,7 +74,10 @@ impl fmt::Debug for PushUrl {
 /// How the run ended, as the push monitor hears it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum PushResult {
+    /// Published, and every source was read: exit 0.
     Published,
+    /// Published, but the page shows less than it should (exit 3); the reasons, joined.
+    Degraded(String),
     /// Nothing was published; a short reason (the run's one-line error).
     Failed(String),
 }
@@ -141,6 +151,14 @@ mod tests {
         assert_eq!(pairs[1].1.chars().count(), MAX_MESSAGE_CHARS);
         assert!(pairs[1].1.starts_with("upload failed: xxx"));
         assert_eq!(pairs[2], ("ping".into(), "5".into()));
+        let degraded = PushResult::Degraded("Uptime Kuma: HTTP 500".into());
+        let pairs: Vec<(String, String)> = url
+            .for_result(&degraded, Duration::from_millis(5))
+            .query_pairs()
+            .into_owned()
+            .collect();
+        assert_eq!(pairs[0], ("status".into(), "down".into()));
+        assert_eq!(pairs[1].1, "degraded: Uptime Kuma: HTTP 500");
     }
 
     #[test]
