@@ -18,7 +18,10 @@ use status::sources::backups::BackupObject;
 use status::sources::backups::newest::NewestTwo;
 use status::sources::kuma::api::{Heartbeats, parse_kuma_time};
 use status::sources::kuma::badge::read_uptime_badge;
-use status::sources::kuma::{MonitorReport, MonitorState, Uptime, UptimeAggregate, metrics, rules};
+use status::sources::kuma::windows::Window;
+use status::sources::kuma::{
+    MonitorReport, MonitorState, Uptime, UptimeAggregate, metrics, platform, rules,
+};
 use synthetic_kuma::BadgeWindow;
 
 const MONITORS: [u64; 3] = [10, 100, 1000];
@@ -119,8 +122,8 @@ fn status_rules(c: &mut Criterion) {
         group.bench_with_input(BenchmarkId::new("platform", n), &reports, |b, reports| {
             b.iter(|| {
                 (
-                    rules::platform_status(reports),
-                    rules::platform_uptime(reports, UptimeAggregate::Mean),
+                    platform::platform_status(reports),
+                    platform::platform_uptime(reports, UptimeAggregate::Mean, &Window::ALL[..3]),
                 )
             })
         });

@@ -72,11 +72,14 @@ struct Gathered {
 }
 
 impl Gathered {
-    /// Why the document shows less than it should: each configured source that was not read.
+    /// Why the document shows less than it should: each configured source that was not read,
+    /// and what Kuma's report says makes its part less than the truth.
     fn degraded(&self) -> Vec<String> {
+        let kuma_reasons = self.kuma.report().into_iter().flat_map(|r| &r.degraded);
         [self.kuma.failure(), self.backups.failure()]
             .into_iter()
             .flatten()
+            .chain(kuma_reasons.map(String::as_str))
             .map(str::to_string)
             .collect()
     }
@@ -137,13 +140,20 @@ fn read_override(settings: &Settings, now: DateTime<Utc>) -> OverrideState {
     state
 }
 
-/// Reads both sources and merges them: the document, and why it shows less than the truth
-/// (each reason makes the run degraded: exit 3).
+/// What one run produced: the document, why it shows less than the truth (each reason makes the
+/// run degraded: exit 3), and the Kuma requests that needed their one retry.
+struct Produced {
+    document: StatusDocument,
+    degraded: Vec<String>,
+    kuma_retries: usize,
+}
+
+/// Reads both sources and merges them.
 async fn produce(
     settings: &Settings,
     now: DateTime<Utc>,
     budget: Budget,
-) -> anyhow::Result<(StatusDocument, Vec<String>)> {
+) -> anyhow::Result<Produced> {
     let gathered = gather(settings, now, budget).await?;
     let manual = read_override(settings, now);
     let document = document::build(
@@ -155,11 +165,17 @@ async fn produce(
             publish_components: settings.publish.publish_components,
         },
     );
-    Ok((document, gathered.degraded()))
+    Ok(Produced {
+        document,
+        degraded: gathered.degraded(),
+        kuma_retries: gathered.kuma.report().map_or(0, |report| report.retries),
+    })
 }
 
-/// What a run read and did, for its summary line: platform, uptimes, backups, `done`.
-fn summary_line(document: &StatusDocument, now: DateTime<Utc>, done: &str) -> String {
+/// What a run read and did, for its summary line: platform, uptimes, Kuma retries (if any),
+/// backups, `done`.
+fn summary_line(produced: &Produced, now: DateTime<Utc>, done: &str) -> String {
+    let document = &produced.document;
     let percent = |value: Option<document::Percent>| {
         value.map_or("-".to_string(), |p| format!("{:.2}%", p.value()))
     };
@@ -168,8 +184,12 @@ fn summary_line(document: &StatusDocument, now: DateTime<Utc>, done: &str) -> St
         let seconds = (now - time.time()).num_seconds().max(0) as u64;
         format_age(Duration::from_secs(seconds))
     });
+    let retries = match produced.kuma_retries {
+        0 => String::new(),
+        n => format!("; Uptime Kuma requests retried {n}"),
+    };
     format!(
-        "platform {}; uptime 24h {} 7d {} 30d {}; backups {} (age {age}); {done}",
+        "platform {}; uptime 24h {} 7d {} 30d {}{retries}; backups {} (age {age}); {done}",
         wire_name(document.platform_status),
         percent(document.uptime.last_24h),
         percent(document.uptime.last_7d),
@@ -222,10 +242,10 @@ async fn publish(
     budget: Budget,
 ) -> Result<RunEnd, RunFailure> {
     let now = Utc::now();
-    let (document, degraded) = produce(settings, now, budget).await?;
-    let bytes = document.to_json();
+    let produced = produce(settings, now, budget).await?;
+    let bytes = produced.document.to_json();
     let output = &settings.publish.output;
-    let summary = |done: &str| summary_line(&document, now, done);
+    let summary = |done: &str| summary_line(&produced, now, done);
     if let Err(error) = write_atomically(output, &bytes) {
         return Err(RunFailure::after(error, summary("nothing written")));
     }
@@ -233,13 +253,13 @@ async fn publish(
     let Some(bucket) = bucket else {
         return Ok(RunEnd {
             summary: summary(&wrote),
-            degraded,
+            degraded: produced.degraded.clone(),
         });
     };
     match upload_within(bucket, web, &bytes, budget).await {
         Ok(published) => Ok(RunEnd {
             summary: summary(&format!("{wrote}; {published}")),
-            degraded,
+            degraded: produced.degraded.clone(),
         }),
         Err(error) => Err(RunFailure::after(
             error,
@@ -258,15 +278,15 @@ async fn dry_run(settings: &Settings, budget: Budget) -> anyhow::Result<Exit> {
         tracing::warn!("{MISSING_BUCKET}");
     }
     let now = Utc::now();
-    let (document, degraded) = produce(settings, now, budget).await?;
-    crate::output::print(&String::from_utf8_lossy(&document.to_json()))?;
+    let produced = produce(settings, now, budget).await?;
+    crate::output::print(&String::from_utf8_lossy(&produced.document.to_json()))?;
     let end = RunEnd {
         summary: summary_line(
-            &document,
+            &produced,
             now,
             "dry run: nothing written, uploaded or pinged",
         ),
-        degraded,
+        degraded: produced.degraded,
     };
     Ok(log_dry_run(&end, budget.elapsed()))
 }
@@ -280,17 +300,26 @@ mod tests {
         let now = DateTime::parse_from_rfc3339("2026-11-26T04:06:02Z")
             .unwrap()
             .to_utc();
-        let mut document = StatusDocument::unknown(now);
+        let mut produced = Produced {
+            document: StatusDocument::unknown(now),
+            degraded: vec![],
+            kuma_retries: 0,
+        };
         assert_eq!(
-            summary_line(&document, now, "wrote status.json (180 bytes)"),
+            summary_line(&produced, now, "wrote status.json (180 bytes)"),
             "platform unknown; uptime 24h - 7d - 30d -; backups unknown (age -); wrote status.json (180 bytes)"
         );
+        let document = &mut produced.document;
         document.uptime.last_24h = document::Percent::rounded(99.5);
         document.backups.last_backup_time = Some(document::Timestamp::new(
             now - chrono::Duration::seconds(2 * 3600 + 6 * 60 + 59),
         ));
-        let line = summary_line(&document, now, "done");
-        assert!(line.contains("uptime 24h 99.50% 7d -"), "{line}");
+        produced.kuma_retries = 2;
+        let line = summary_line(&produced, now, "done");
+        assert!(
+            line.contains("uptime 24h 99.50% 7d - 30d -; Uptime Kuma requests retried 2; backups"),
+            "{line}"
+        );
         assert!(line.contains("(age 2h 6m)"), "{line}");
     }
 }

@@ -10,8 +10,9 @@ use crate::run::deadline::Deadline;
 use crate::run::outcome::Exit;
 use crate::sources::kuma;
 
-/// Prints the report (a table, or JSON with `--json`). Exit 0 when Kuma was read, 1 when it
-/// could not be, 2 when it is not configured.
+/// Prints the report (a table, or JSON with `--json`). Exit 0 when Kuma was read, 3 when it
+/// was read but the platform would show less than the truth (the warnings say why: a window
+/// left empty, no monitor counting), 1 when it could not be read, 2 when it is not configured.
 pub async fn command(settings: &Settings, args: &ReportArgs) -> anyhow::Result<Exit> {
     let Some(kuma) = &settings.kuma else {
         return Err(ConfigError::new(
@@ -32,5 +33,9 @@ pub async fn command(settings: &Settings, args: &ReportArgs) -> anyhow::Result<E
         kuma::render(&report)
     };
     crate::output::print(&text)?;
-    Ok(Exit::Success)
+    Ok(if report.degraded.is_empty() {
+        Exit::Success
+    } else {
+        Exit::Partial
+    })
 }

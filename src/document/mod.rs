@@ -163,7 +163,8 @@ impl From<MonitorState> for ComponentState {
             MonitorState::Down => ComponentState::Down,
             MonitorState::Pending => ComponentState::Pending,
             MonitorState::Maintenance => ComponentState::Maintenance,
-            MonitorState::Stale => ComponentState::Unknown,
+            // Not watched now: its current state is not known.
+            MonitorState::Stale | MonitorState::Paused => ComponentState::Unknown,
         }
     }
 }

@@ -55,7 +55,9 @@ fn kuma_report() -> KumaReport {
             monitor(7, "Internal Admin Panel", MonitorState::Up, false),
         ],
         warnings: vec!["badge of monitor 7 is N/A at http://10.0.0.5:3001".into()],
+        degraded: vec![],
         requests: 21,
+        retries: 0,
     }
 }
 

@@ -1,23 +1,31 @@
 //! Every number against what the dashboard showed, without and with an API key, and a wrong
-//! key or a 1.x server that cannot use one.
+//! key or a 1.x server whose /metrics only tells paused monitors.
 
-use super::truth::check_against_truth;
+use super::truth::{Read, check_against_truth};
 use super::*;
 use status::sources::kuma::PlatformStatus;
 
-/// Reads `version`'s fixtures with `api_key` (none, or one that cannot help: a wrong key, or
-/// any key on 1.x) and checks the public values against the dashboard, the badges asked for
-/// (7 days and the version's 30 days for every monitor: 1.x never `30d`, 2.x never `720`) and
-/// the cache busters.
-async fn read_public_values(version: KumaVersion, api_key: Option<&str>) -> (KumaReport, String) {
-    let server = KumaFixture::new(version).start();
+/// Reads `version`'s fixtures with `api_key` (none, or one that gives no numbers: a wrong key,
+/// or any key on 1.x) and checks the public values against the dashboard (`read` says what
+/// else the read had), the badges asked for (7 days and the version's 30 days for every
+/// monitor: 1.x never `30d`, 2.x never `720`; with a wrong key on 2.x also `365d` for every
+/// monitor that counts, so the year is published) and the cache busters.
+async fn read_public_values(
+    version: KumaVersion,
+    api_key: Option<&str>,
+    read: Read,
+) -> (KumaReport, String) {
+    let server = KumaFixture::new(version).with_year_badges().start();
     let mut settings = settings(&server.url());
     settings.api_key = api_key.map(Secret::new);
     let report = fetch_at_capture(version, &settings).await.unwrap();
-    check_against_truth(version, &serde_json::to_value(&report).unwrap(), false);
+    check_against_truth(version, &serde_json::to_value(&report).unwrap(), read);
     let requests = server.requests();
     let mut durations = all_six("168");
     durations.extend(all_six(if version.is_v2() { "30d" } else { "720" }));
+    if read.year_badges {
+        durations.extend([1, 2, 3, 4, 6].map(|id| (id, "365d")));
+    }
     assert_eq!(badge_paths(&requests), expected_badges(&durations));
     assert_cache_busted(&requests);
     (report, server.url())
@@ -25,7 +33,7 @@ async fn read_public_values(version: KumaVersion, api_key: Option<&str>) -> (Kum
 
 #[tokio::test]
 async fn reads_2_5_3_as_its_dashboard_showed_it() {
-    let (report, _) = read_public_values(KumaVersion::V2_5_3, None).await;
+    let (report, _) = read_public_values(KumaVersion::V2_5_3, None, Read::PUBLIC).await;
     assert_eq!(report.platform_status, PlatformStatus::Degraded);
     assert_eq!(report.warnings, Vec::<String>::new());
     // Without a key: status page + heartbeats + 2 badges per monitor = 2 + 2N.
@@ -34,7 +42,7 @@ async fn reads_2_5_3_as_its_dashboard_showed_it() {
 
 #[tokio::test]
 async fn reads_1_23_as_its_dashboard_showed_it() {
-    let (report, _) = read_public_values(KumaVersion::V1_23, None).await;
+    let (report, _) = read_public_values(KumaVersion::V1_23, None, Read::PUBLIC).await;
     assert_eq!(report.warnings, Vec::<String>::new());
     assert_eq!(report.requests, 2 + 2 * 6);
 }
@@ -45,11 +53,15 @@ async fn reads_30d_and_1y_from_metrics_on_2_5_3_with_the_api_key() {
     let server = KumaFixture::new(version).start();
     let settings = with_key(settings(&server.url()), version.api_key());
     let report = fetch_at_capture(version, &settings).await.unwrap();
-    check_against_truth(version, &serde_json::to_value(&report).unwrap(), true);
+    check_against_truth(
+        version,
+        &serde_json::to_value(&report).unwrap(),
+        Read::METRICS,
+    );
     assert_eq!(report.warnings, Vec::<String>::new());
     let requests = server.requests();
     // Status page + heartbeats + /metrics, a 7-day badge per monitor, and the 30-day badge of
-    // monitor 5 only (paused, so absent from /metrics): 3 + N + 1.
+    // monitor 5 only (paused, so absent from /metrics; not counted, so no `365d`): 3 + N + 1.
     assert_eq!(report.requests, 3 + 6 + 1);
     assert_eq!(requests.len(), report.requests);
     let mut durations = all_six("168");
@@ -62,16 +74,12 @@ async fn reads_30d_and_1y_from_metrics_on_2_5_3_with_the_api_key() {
 }
 
 #[tokio::test]
-async fn ignores_metrics_of_1_23_even_with_an_api_key() {
+async fn on_1_23_the_api_key_tells_paused_monitors_by_name_and_nothing_else() {
     let version = KumaVersion::V1_23;
-    let (report, _) = read_public_values(version, Some(version.api_key())).await;
-    assert_eq!(
-        report.warnings,
-        vec![
-            "KUMA_API_KEY is set, but Uptime Kuma 1.x's /metrics has no uptime and no monitor ids, so it is not used; unset KUMA_API_KEY or upgrade Kuma to 2.x"
-        ]
-    );
-    // /metrics was already on its way when the status page said 1.x.
+    let (report, _) = read_public_values(version, Some(version.api_key()), Read::PAUSES_ONLY).await;
+    assert_eq!(report.warnings, Vec::<String>::new());
+    assert_eq!(report.degraded, Vec::<String>::new());
+    // 1.x's /metrics has no uptime and no ids: every number is public, as without the key.
     assert_eq!(report.requests, 3 + 2 * 6);
 }
 
@@ -96,8 +104,10 @@ async fn unicode_names_pass_through_unchanged() {
 #[tokio::test]
 async fn a_wrong_api_key_is_a_warning_naming_kuma_api_key_and_badges_take_over() {
     let wrong = "uk1_wrongwrongwrong";
-    // Every public value is still there, from the badges (1y needs /metrics).
-    let (report, url) = read_public_values(KumaVersion::V2_5_3, Some(wrong)).await;
+    // Every value is still there, from the badges, the year from `365d`; monitor 5 is told
+    // stale instead of paused.
+    let (report, url) =
+        read_public_values(KumaVersion::V2_5_3, Some(wrong), Read::YEAR_BADGES).await;
     assert_eq!(
         report.warnings,
         vec![format!(
@@ -105,5 +115,5 @@ async fn a_wrong_api_key_is_a_warning_naming_kuma_api_key_and_badges_take_over()
         )]
     );
     assert!(!format!("{report:?}").contains(wrong));
-    assert_eq!(report.requests, 3 + 2 * 6);
+    assert_eq!(report.requests, 3 + 2 * 6 + 5);
 }

@@ -1,7 +1,7 @@
 //! The real `status kuma` binary: JSON and table output, exit codes, and the API key never
 //! echoed.
 
-use super::truth::check_against_truth;
+use super::truth::{Read, check_against_truth};
 use super::*;
 use crate::support::http_server::refused_url;
 use serde_json::Value;
@@ -40,10 +40,27 @@ fn binary_prints_the_dashboard_numbers_as_json() {
             .get_output()
             .clone();
         let report: Value = serde_json::from_slice(&output.stdout).unwrap();
-        check_against_truth(version, &report, key.is_some());
+        let read = if key.is_some() {
+            Read::METRICS
+        } else {
+            Read::PUBLIC
+        };
+        check_against_truth(version, &report, read);
         assert_eq!(report["warnings"], json!([]));
         let stderr = String::from_utf8(output.stderr).unwrap();
-        assert_eq!(stderr, "", "nothing to warn about");
+        if key.is_some() {
+            // Nothing to warn about; the one info line says monitor 5 is paused.
+            assert_eq!(stderr.lines().count(), 1, "{stderr}");
+            assert!(
+                stderr.contains(" INFO ")
+                    && stderr.trim_end().ends_with(
+                        "monitor 5 (Legacy Reports) is paused in Uptime Kuma (no series in /metrics): not counted"
+                    ),
+                "{stderr}"
+            );
+        } else {
+            assert_eq!(stderr, "", "nothing to warn about");
+        }
         let requests = server.requests();
         let badges = badge_paths(&requests);
         let (never, wanted) = if version.is_v2() {
@@ -258,8 +275,10 @@ fn binary_exits_2_on_configuration_errors() {
 #[test]
 fn binary_never_echoes_a_wrong_api_key() {
     let dir = tempfile::tempdir().unwrap();
+    // With a key the year is published; /metrics refusing it, the `365d` badges give it.
     let server = KumaFixture::new(KumaVersion::V2_5_3)
         .with_beats_shifted_to_now()
+        .with_year_badges()
         .start();
     let wrong = "uk9_ThisKeyMustNeverBePrinted";
     let output = status_kuma(&server.url(), &dir, &[("KUMA_API_KEY", wrong)])

@@ -208,7 +208,7 @@ async fn a_gzip_body_that_inflates_past_the_cap_is_refused_while_streaming() {
 #[tokio::test]
 async fn uptime_out_of_range_is_rejected_with_a_warning() {
     let version = KumaVersion::V2_5_3;
-    let fixture = KumaFixture::new(version);
+    let fixture = KumaFixture::new(version).with_year_badges();
     let mut beats = fixture.json("heartbeat_main.json");
     beats["uptimeList"]["1_24"] = json!(1.5);
     beats["uptimeList"]["2_24"] = json!("0.95");
@@ -237,21 +237,35 @@ async fn uptime_out_of_range_is_rejected_with_a_warning() {
     assert_eq!(monitor(1).uptime.last_24h, None);
     assert_eq!(monitor(2).uptime.last_24h, None);
     assert_eq!(monitor(3).uptime.last_24h, None);
-    assert_eq!(monitor(1).uptime.last_1y, None);
+    // The rejected /metrics year is filled from the `365d` badge.
+    assert_eq!(monitor(1).uptime.last_1y, Some(99.53));
     assert_eq!(monitor(4).uptime.last_7d, None);
+    let degraded = [
+        "Uptime Kuma uptime 24h left empty: no value for monitor 1 (Web Frontend), monitor 2 (Billing API), monitor 3 (Homepage Keyword)",
+        "Uptime Kuma uptime 7d left empty: no value for monitor 4 (Nightly Backup Job)",
+    ];
+    let mut warnings = vec![
+        "monitor 1 (Web Frontend): 24h uptime 1.5 is outside 0..1 in the heartbeat list; it is left empty",
+        "monitor 1 (Web Frontend): /metrics 365d uptime ratio NaN is outside 0..1; it is not used",
+        "monitor 2 (Billing API): 24h uptime \"0.95\" is not a number in the heartbeat list; it is left empty",
+        "monitor 3 (Homepage Keyword): 24h uptime -0.01 is outside 0..1 in the heartbeat list; it is left empty",
+        "monitor 4 (Nightly Backup Job): badge /api/badge/4/uptime/168 says 199.1% is outside 0..100; that uptime is left empty",
+    ];
+    warnings.extend(degraded);
+    assert_eq!(report.warnings, warnings);
+    assert_eq!(report.degraded, degraded);
+    // 24h and 7d would be means over a subset: empty. 30d is every /metrics ratio (99.46, as
+    // read without a fault); 1y: (99.53 + 98.97610396798146 + 99.93235556375488
+    // + 99.77715620581546 + 99.96256429454208) / 5 = 99.63563600641876 -> 99.64
     assert_eq!(
-        report.warnings,
-        vec![
-            "monitor 1 (Web Frontend): 24h uptime 1.5 is outside 0..1 in the heartbeat list; it is left empty",
-            "monitor 1 (Web Frontend): /metrics 365d uptime ratio NaN is outside 0..1; it is not used",
-            "monitor 2 (Billing API): 24h uptime \"0.95\" is not a number in the heartbeat list; it is left empty",
-            "monitor 3 (Homepage Keyword): 24h uptime -0.01 is outside 0..1 in the heartbeat list; it is left empty",
-            "monitor 4 (Nightly Backup Job): badge /api/badge/4/uptime/168 says 199.1% is outside 0..100; that uptime is left empty",
-        ]
+        report.uptime,
+        kuma::Uptime {
+            last_24h: None,
+            last_7d: None,
+            last_30d: Some(99.46),
+            last_1y: Some(99.64),
+        }
     );
-    // The platform 24h is made of the values that remain: 4 and 6.
-    // (98.29001367989056 + 99.92822966507177) / 2 = 99.10912167248117 -> 99.11
-    assert_eq!(report.uptime.last_24h, Some(99.11));
 }
 
 #[tokio::test]
@@ -287,8 +301,20 @@ async fn a_badge_without_a_number_or_grey_is_a_warning_naming_monitor_and_path()
             format!("monitor 2 (Billing API): Uptime Kuma uptime badge {}/api/badge/2/uptime/720: HTTP 503 (empty body); Uptime Kuma or a proxy in front of it failed; see its logs; that uptime is left empty", server.url()),
             "monitor 3 (Homepage Keyword): badge /api/badge/3/uptime/168 holds no percentage; that uptime is left empty".to_string(),
             "monitor 6 (Search Cluster): badge /api/badge/6/uptime/720 is N/A (the monitor is not public on a published status page); that uptime is left empty".to_string(),
+            "Uptime Kuma uptime 7d left empty: no value for monitor 3 (Homepage Keyword)".to_string(),
+            "Uptime Kuma uptime 30d left empty: no value for monitor 2 (Billing API), monitor 6 (Search Cluster)".to_string(),
         ]
     );
-    // 30d over 1, 3, 4 (2 and 6 have none): (99.32 + 99.97 + 99.74) / 3 = 99.67666... -> 99.68
-    assert_eq!(report.uptime.last_30d, Some(99.68));
+    assert_eq!(
+        report.degraded,
+        vec![
+            "Uptime Kuma uptime 7d left empty: no value for monitor 3 (Homepage Keyword)",
+            "Uptime Kuma uptime 30d left empty: no value for monitor 2 (Billing API), monitor 6 (Search Cluster)",
+        ]
+    );
+    // A mean over the monitors that have one would look better than the truth: empty.
+    assert_eq!(report.uptime.last_7d, None);
+    assert_eq!(report.uptime.last_30d, None);
+    // 24h (from the heartbeat list) is whole: 98.63, as read without a fault.
+    assert_eq!(report.uptime.last_24h, Some(98.63));
 }

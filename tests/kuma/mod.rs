@@ -4,11 +4,15 @@
 //! - `request_shape`: the requests made (headers, concurrency, path prefix);
 //! - `selection`: which monitors count and what the platform is made of;
 //! - `faults`: every fault that ends a read or drops a value, and how it is said;
-//! - `binary`: the real `status kuma` binary.
+//! - `partial`: reads that get less than everything, and what the report then says;
+//! - `binary`: the real `status kuma` binary;
+//! - `degraded_runs`: the real binary when Kuma gives less: document, exit, warning, push.
 
 mod accuracy;
 mod binary;
+mod degraded_runs;
 mod faults;
+mod partial;
 mod request_shape;
 mod selection;
 mod truth;

@@ -1,6 +1,6 @@
 //! The requests a read makes: who they say they are, how many at once, where.
 
-use super::truth::check_against_truth;
+use super::truth::{Read, check_against_truth};
 use super::*;
 
 #[tokio::test]
@@ -62,7 +62,11 @@ async fn kuma_url_with_a_path_prefix_is_followed() {
         .start();
     let settings = settings(&format!("{}/uptime/", server.url()));
     let report = fetch_at_capture(version, &settings).await.unwrap();
-    check_against_truth(version, &serde_json::to_value(&report).unwrap(), false);
+    check_against_truth(
+        version,
+        &serde_json::to_value(&report).unwrap(),
+        Read::PUBLIC,
+    );
     assert!(
         server
             .requests()

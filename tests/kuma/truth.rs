@@ -2,7 +2,47 @@
 
 use serde_json::{Value, json};
 
-use crate::support::kuma_fixtures::{DashboardTruth, KumaVersion, four_significant_digits};
+use crate::support::kuma_fixtures::{
+    DashboardTruth, KumaVersion, four_significant_digits, year_badge_percent,
+};
+
+/// What a read had besides the public endpoints.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) struct Read {
+    /// /metrics numbers (2.x with the API key).
+    pub metrics: bool,
+    /// /metrics told which monitors are paused (2.x, or 1.x by name, with the key).
+    pub pauses: bool,
+    /// 1y from the `365d` badges (2.x with a key /metrics refused).
+    pub year_badges: bool,
+}
+
+impl Read {
+    /// No API key (or one /metrics refuses on 1.x): badges and heartbeats only.
+    pub const PUBLIC: Read = Read {
+        metrics: false,
+        pauses: false,
+        year_badges: false,
+    };
+    /// 2.x with the API key.
+    pub const METRICS: Read = Read {
+        metrics: true,
+        pauses: true,
+        year_badges: false,
+    };
+    /// 1.x with the API key: its /metrics has no numbers, but lists the active monitors.
+    pub const PAUSES_ONLY: Read = Read {
+        metrics: false,
+        pauses: true,
+        year_badges: false,
+    };
+    /// 2.x with a key /metrics refuses: every window from the badges, 1y included.
+    pub const YEAR_BADGES: Read = Read {
+        metrics: false,
+        pauses: false,
+        year_badges: true,
+    };
+}
 
 fn state_name(status: i64) -> &'static str {
     match status {
@@ -27,19 +67,22 @@ pub(super) fn number(value: &Value) -> Option<f64> {
 }
 
 /// Checks a report (as JSON: the library's `KumaReport` serialised, or the binary's stdout)
-/// against what the dashboard showed. `metrics`: read with the API key (2.x).
+/// against what the dashboard showed, for a read that had `read`.
 ///
 /// Per monitor (on the status page: 1 to 6; 7 is not public):
 /// - state: the dashboard's newest heartbeat; monitor 5 (paused, last beat 03:21:05 on 2.x and
-///   03:22:12 on 1.23, ~45 min before the capture) is stale.
+///   03:22:12 on 1.23, ~45 min before the capture) is `paused` when /metrics told it (it has no
+///   series there), else `stale`.
 /// - 24h: the dashboard's ratio x 100, exactly (same calculation as the heartbeat endpoint).
 /// - 7d: badge `168` (the server's 7-day figure; the dashboard shows none).
 /// - 30d: without /metrics, badge `30d` on 2.x, `720` on 1.23: equal to the dashboard's 30-day
 ///   ratio at the badge's four significant digits. With /metrics (2.x), its `30d` ratio x 100,
 ///   equal to the dashboard's full-precision ratio (monitor 4 aside, see below); monitor 5 is
 ///   paused, absent from /metrics, so it falls back to badge `30d`.
-/// - 1y: /metrics `365d` x 100 on 2.x with the key (the dashboard's 1-year ratio); else none.
-pub(super) fn check_against_truth(version: KumaVersion, report: &Value, metrics: bool) {
+/// - 1y: /metrics `365d` x 100 on 2.x with the key (the dashboard's 1-year ratio); with a key
+///   /metrics refused, the `365d` badge of each counted monitor; else none.
+pub(super) fn check_against_truth(version: KumaVersion, report: &Value, read: Read) {
+    let metrics = read.metrics;
     let truth = DashboardTruth::load(version);
     // The library is run at the capture time; the binary at the wall clock, with the beats
     // shifted by the same amount.
@@ -60,7 +103,9 @@ pub(super) fn check_against_truth(version: KumaVersion, report: &Value, metrics:
         let uptime = &monitor["uptime"];
         assert_eq!(monitor["name"], expected.name.as_str());
         assert_eq!(monitor["group"], if id <= 3 { "Core" } else { "Extras" });
-        let state = if expected.paused {
+        let state = if expected.paused && read.pauses {
+            "paused"
+        } else if expected.paused {
             "stale"
         } else {
             state_name(expected.newest_status)
@@ -117,11 +162,19 @@ pub(super) fn check_against_truth(version: KumaVersion, report: &Value, metrics:
                 assert_eq!(last_1y, ratio * 100.0, "monitor {id} 1y");
                 assert!((last_1y - expected.ui_uptime["1y"] * 100.0).abs() < 1e-4);
             }
+            None if read.year_badges && !expected.paused => {
+                let badge = year_badge_percent(&expected).unwrap();
+                assert_eq!(
+                    number(&uptime["last_1y"]),
+                    Some(badge.parse().unwrap()),
+                    "monitor {id} 1y badge"
+                );
+            }
             None => assert_eq!(uptime["last_1y"], Value::Null, "monitor {id} 1y"),
         }
     }
 
-    // Platform: degraded (monitor 2 is down, not critical); 6 is in maintenance, 5 stale.
+    // Platform: degraded (monitor 2 is down, not critical); 6 is in maintenance, 5 paused.
     assert_eq!(report["platform_status"], "degraded");
     assert_eq!(
         report["maintenance"],
@@ -135,6 +188,10 @@ pub(super) fn check_against_truth(version: KumaVersion, report: &Value, metrics:
     // Platform uptime: the mean of the counted monitors 1, 2, 3, 4, 6, rounded to 2 decimals.
     let platform = &report["uptime"];
     let expected: [Option<f64>; 4] = match (version, metrics) {
+        // 1y:  (99.53 + 98.98 + 99.93 + 99.78 + 99.96) / 5 = 498.18 / 5 = 99.636 -> 99.64
+        (KumaVersion::V2_5_3, false) if read.year_badges => {
+            [Some(98.62), Some(99.07), Some(99.46), Some(99.64)]
+        }
         // 24h: (99.55977757182578 + 95.3660797034291 + 99.96525364836693 + 98.29001367989056
         //      + 99.92822966507177) / 5 = 493.10935426858407 / 5 = 98.62187085371681 -> 98.62
         // 7d:  (99.41 + 96.90 + 99.96 + 99.10 + 99.96) / 5 = 495.33 / 5 = 99.066 -> 99.07
@@ -153,4 +210,5 @@ pub(super) fn check_against_truth(version: KumaVersion, report: &Value, metrics:
     };
     let actual = ["last_24h", "last_7d", "last_30d", "last_1y"].map(|w| number(&platform[w]));
     assert_eq!(actual, expected, "platform uptime");
+    assert_eq!(report["degraded"], json!([]), "nothing is missing");
 }

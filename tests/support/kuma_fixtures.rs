@@ -6,6 +6,7 @@
 //! let server = KumaFixture::new(KumaVersion::V2_5_3).start();    // as captured
 //! let server = KumaFixture::new(KumaVersion::V1_23)
 //!     .with_beats_shifted_to_now()                                // for the real binary's clock
+//!     .with_year_badges()                                         // `365d` badges (2.x)
 //!     .with_reply("/api/badge/3/uptime/168", Reply::new(503))     // one response replaced
 //!     .with_handler(|request| None)                               // or any request, first say
 //!     .with_path_prefix("/uptime")                                // behind a reverse proxy
@@ -34,6 +35,8 @@ use chrono::{DateTime, Utc};
 use serde_json::Value;
 
 use super::http_server::{Reply, Request, TestServer};
+
+pub use super::dashboard_truth::{DashboardTruth, TruthMonitor, four_significant_digits};
 
 /// A captured server version.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -89,7 +92,8 @@ type Override = dyn Fn(&Request) -> Option<Reply> + Send + Sync + 'static;
 pub struct KumaFixture {
     version: KumaVersion,
     overrides: Vec<Box<Override>>,
-    shift_beats: bool,
+    /// How long before the request the capture seems to have been made, when beats are moved.
+    beats_age: Option<Duration>,
     latency: Duration,
     path_prefix: String,
 }
@@ -99,7 +103,7 @@ impl KumaFixture {
         KumaFixture {
             version,
             overrides: Vec::new(),
-            shift_beats: false,
+            beats_age: None,
             latency: Duration::ZERO,
             path_prefix: String::new(),
         }
@@ -126,9 +130,48 @@ impl KumaFixture {
 
     /// Serves heartbeat lists with every `time` moved by (now - capture time), at each request,
     /// so the real binary (wall clock) sees the beats as fresh as the capture saw them.
-    pub fn with_beats_shifted_to_now(mut self) -> KumaFixture {
-        self.shift_beats = true;
+    pub fn with_beats_shifted_to_now(self) -> KumaFixture {
+        self.with_beats_aged(Duration::ZERO)
+    }
+
+    /// Serves heartbeat lists as if the capture was made `age` before each request (every beat
+    /// `age` older than with `with_beats_shifted_to_now`): a Kuma whose monitors stopped.
+    pub fn with_beats_aged(mut self, age: Duration) -> KumaFixture {
+        self.beats_age = Some(age);
         self
+    }
+
+    /// Answers `/api/badge/<id>/uptime/365d` for every monitor the dashboard gave a 1-year value
+    /// (2.x). A live 2.5.3 serves that badge as it serves `30d` (issue 9 measured 99.48 against
+    /// the dashboard's 99.4841), but the capture holds none; so each is the monitor's captured
+    /// `30d` badge carrying the dashboard's 1-year value at a badge's four significant digits
+    /// ([`year_badge_percent`]).
+    pub fn with_year_badges(self) -> KumaFixture {
+        let version = self.version;
+        let badges: HashMap<String, Vec<u8>> = DashboardTruth::load(version)
+            .monitors()
+            .iter()
+            .filter_map(|monitor| {
+                let year = year_badge_percent(monitor)?;
+                let file = format!("badge_{}_uptime_30d.svg", monitor.id);
+                let svg = String::from_utf8(read_fixture(version, &file)).unwrap();
+                let title = svg.split("<title>Uptime (30h): ").nth(1)?;
+                let thirty = &title[..title.find("%</title>")?];
+                let svg = svg
+                    .replace(&format!("{thirty}%"), &format!("{year}%"))
+                    .replace("(30h)", "(365h)");
+                let path = format!("/api/badge/{}/uptime/365d", monitor.id);
+                Some((path, svg.into_bytes()))
+            })
+            .collect();
+        self.with_handler(move |request| {
+            let svg = badges.get(&request.path)?;
+            Some(Reply::text(
+                200,
+                "image/svg+xml; charset=utf-8",
+                svg.clone(),
+            ))
+        })
     }
 
     /// Delays every captured response (not overrides) by `latency`.
@@ -159,7 +202,7 @@ impl KumaFixture {
         let KumaFixture {
             version,
             overrides,
-            shift_beats,
+            beats_age,
             latency,
             path_prefix,
         } = self;
@@ -175,17 +218,18 @@ impl KumaFixture {
                 return reply;
             }
             let reply = captures.answer(version, request);
-            let reply = if shift_beats && request.path.starts_with("/api/status-page/heartbeat/") {
-                shift_beat_times(reply, captured_at)
-            } else {
-                reply
+            let reply = match beats_age {
+                Some(age) if request.path.starts_with("/api/status-page/heartbeat/") => {
+                    shift_beat_times(reply, captured_at, age)
+                }
+                _ => reply,
             };
             reply.latency(latency)
         })
     }
 }
 
-fn read_fixture(version: KumaVersion, name: &str) -> Vec<u8> {
+pub(super) fn read_fixture(version: KumaVersion, name: &str) -> Vec<u8> {
     let path = version.dir().join(name);
     std::fs::read(&path).unwrap_or_else(|err| panic!("cannot read {}: {err}", path.display()))
 }
@@ -295,9 +339,9 @@ impl Captures {
     }
 }
 
-/// `reply` (a heartbeat list) with every beat's `time` moved by (now - captured_at).
-fn shift_beat_times(reply: Reply, captured_at: DateTime<Utc>) -> Reply {
-    let shift = Utc::now() - captured_at;
+/// `reply` (a heartbeat list) with every beat's `time` moved by (now - age - captured_at).
+fn shift_beat_times(reply: Reply, captured_at: DateTime<Utc>, age: Duration) -> Reply {
+    let shift = Utc::now() - chrono::Duration::from_std(age).unwrap() - captured_at;
     let Ok(mut value) = serde_json::from_slice::<Value>(reply.body_bytes()) else {
         return reply;
     };
@@ -316,106 +360,9 @@ fn shift_beat_times(reply: Reply, captured_at: DateTime<Utc>) -> Reply {
     reply.body(value.to_string())
 }
 
-/// What Uptime Kuma's own dashboard showed at the capture (`_dashboard_truth.json`).
-pub struct DashboardTruth {
-    value: Value,
-}
-
-/// One monitor of the dashboard truth. Ratios are 0..1 as the server pushed them; badge
-/// values are the percentages the public badges printed (fetched fresh).
-#[derive(Debug, Clone)]
-pub struct TruthMonitor {
-    pub id: u64,
-    pub name: String,
-    pub on_status_page: bool,
-    pub paused: bool,
-    /// 0 down, 1 up, 2 pending, 3 maintenance.
-    pub newest_status: i64,
-    pub newest_time: DateTime<Utc>,
-    /// Dashboard ratios: `"24"`, `"720"` (the 30-day figure) and, on 2.x, `"1y"`.
-    pub ui_uptime: HashMap<String, f64>,
-    /// Badge percent by duration (`"24"`, `"168"`, `"720"`, 2.x also `"7d"`, `"30d"`).
-    pub badge_percent: HashMap<String, f64>,
-    /// /metrics ratios by window (`"1d"`, `"30d"`, `"365d"`); empty on 1.x.
-    pub metrics_ratio: HashMap<String, f64>,
-}
-
-impl DashboardTruth {
-    pub fn load(version: KumaVersion) -> DashboardTruth {
-        DashboardTruth {
-            value: serde_json::from_slice(&read_fixture(version, "_dashboard_truth.json"))
-                .expect("_dashboard_truth.json"),
-        }
-    }
-
-    /// The admin snapshot: the moment the numbers are true for.
-    pub fn captured_at(&self) -> DateTime<Utc> {
-        self.value["captured_at"]
-            .as_str()
-            .and_then(|at| DateTime::parse_from_rfc3339(at).ok())
-            .expect("captured_at")
-            .with_timezone(&Utc)
-    }
-
-    pub fn monitors(&self) -> Vec<TruthMonitor> {
-        let numbers = |value: &Value| -> HashMap<String, f64> {
-            value
-                .as_object()
-                .map(|object| {
-                    object
-                        .iter()
-                        .filter_map(|(key, value)| Some((key.clone(), value.as_f64()?)))
-                        .collect()
-                })
-                .unwrap_or_default()
-        };
-        self.value["monitors"]
-            .as_array()
-            .expect("monitors")
-            .iter()
-            .map(|m| TruthMonitor {
-                id: m["id"].as_u64().expect("id"),
-                name: m["name"].as_str().expect("name").to_string(),
-                on_status_page: m["on_status_page"].as_bool().expect("on_status_page"),
-                paused: m["paused"].as_bool().expect("paused"),
-                newest_status: m["newest_heartbeat"]["status"].as_i64().expect("status"),
-                newest_time: m["newest_heartbeat"]["time_utc"]
-                    .as_str()
-                    .and_then(|at| DateTime::parse_from_rfc3339(at).ok())
-                    .expect("time_utc")
-                    .with_timezone(&Utc),
-                ui_uptime: numbers(&m["ui_uptime"]),
-                badge_percent: m["public"]["badges"]
-                    .as_object()
-                    .map(|badges| {
-                        badges
-                            .iter()
-                            .filter_map(|(duration, badge)| {
-                                Some((duration.clone(), badge["fresh_percent"].as_f64()?))
-                            })
-                            .collect()
-                    })
-                    .unwrap_or_default(),
-                metrics_ratio: numbers(&m["public"]["metrics_uptime_ratio"]),
-            })
-            .collect()
-    }
-
-    pub fn monitor(&self, id: u64) -> TruthMonitor {
-        self.monitors()
-            .into_iter()
-            .find(|m| m.id == id)
-            .unwrap_or_else(|| panic!("no monitor {id} in the dashboard truth"))
-    }
-}
-
-/// Formats a percent as Kuma's badges do: four significant digits (`99.29`, `100.0`).
-pub fn four_significant_digits(percent: f64) -> String {
-    if percent >= 100.0 {
-        format!("{percent:.1}")
-    } else if percent >= 10.0 {
-        format!("{percent:.2}")
-    } else {
-        format!("{percent:.3}")
-    }
+/// The 1-year value of a `365d` badge of [`KumaFixture::with_year_badges`]: the dashboard's
+/// 1-year ratio as a badge prints it; `None` where the dashboard shows none (1.23).
+pub fn year_badge_percent(monitor: &TruthMonitor) -> Option<String> {
+    let year = monitor.ui_uptime.get("1y")?;
+    Some(four_significant_digits(year * 100.0))
 }

@@ -2,7 +2,8 @@
 //!
 //! - `http_server`: a generic HTTP test server on a real socket (handler closure, latency,
 //!   never-answer replies, request log, connection count).
-//! - `kuma_fixtures`: an Uptime Kuma made of the captured responses, and the dashboard truth.
+//! - `kuma_fixtures`: an Uptime Kuma made of the captured responses;
+//!   `dashboard_truth`: what its dashboard showed at the capture.
 //! - `moto`: a real S3 server (moto), one per test binary, with bucket and object helpers.
 //! - `publish`: settings and object reads shared by the publishing tests.
 //! - `schema`: `config/status.schema.json` applied to every document a test sees.
@@ -11,6 +12,7 @@
 // The scale harness and the benches include some of these files with `#[path]` and use a part.
 #![allow(dead_code)]
 
+pub mod dashboard_truth;
 pub mod http_server;
 pub mod kuma_fixtures;
 pub mod moto;

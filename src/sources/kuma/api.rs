@@ -16,24 +16,11 @@ pub enum KumaVersion {
     V2,
 }
 
-/// Badge duration of the 7-day figure on both versions: 168 hourly buckets, the server's own
-/// 7-day number (2.x's `7d` is a different, daily window).
-pub const BADGE_7D: &str = "168";
-
 impl KumaVersion {
     pub fn label(self) -> &'static str {
         match self {
             KumaVersion::V1 => "1.x",
             KumaVersion::V2 => "2.x",
-        }
-    }
-
-    /// Badge duration whose window is the dashboard's 30-day figure: 2.x `30d` (30 daily
-    /// buckets; its `720` differs by up to 0.05 points); 1.x `720` (it reads `30d` as 30 hours).
-    pub fn badge_30d(self) -> &'static str {
-        match self {
-            KumaVersion::V1 => "720",
-            KumaVersion::V2 => "30d",
         }
     }
 }

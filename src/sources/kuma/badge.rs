@@ -1,4 +1,26 @@
-//! Uptime badges (`/api/badge/{id}/uptime/{duration}`): the percentage in the SVG text.
+//! Uptime badges (`/api/badge/{id}/uptime/{duration}`): which duration is which window on
+//! each version, and the percentage in the SVG text.
+
+use super::api::KumaVersion;
+
+/// Badge duration of the 7-day figure on both versions: 168 hourly buckets, the server's own
+/// 7-day number (2.x's `7d` is a different, daily window).
+pub const BADGE_7D: &str = "168";
+
+/// Badge duration of the 1-year figure, 2.x only: 365 daily buckets, the dashboard's 1-year
+/// value (1.x reads `365d` as 365 hours and keeps no year of data).
+pub const BADGE_1Y: &str = "365d";
+
+impl KumaVersion {
+    /// Badge duration whose window is the dashboard's 30-day figure: 2.x `30d` (30 daily
+    /// buckets; its `720` differs by up to 0.05 points); 1.x `720` (it reads `30d` as 30 hours).
+    pub fn badge_30d(self) -> &'static str {
+        match self {
+            KumaVersion::V1 => "720",
+            KumaVersion::V2 => "30d",
+        }
+    }
+}
 
 /// What an uptime badge says.
 #[derive(Debug, Clone, Copy, PartialEq)]

@@ -1,7 +1,6 @@
-//! Requests to Uptime Kuma: URLs (path prefix, cache buster), the request count, and failures
-//! described in one line naming the source and a fix.
+//! Requests to Uptime Kuma: URLs (path prefix, cache buster), one retry of a request that
+//! failed on the way (`failure` says which), and the request and retry counts.
 
-use std::fmt;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
@@ -9,133 +8,9 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use serde_json::Value;
 
 use super::KumaSettings;
+use super::failure::{Endpoint, FetchError, Problem, retry_pause};
 use crate::config::Secret;
 use crate::http::{self, BodyError};
-
-/// An endpoint of Kuma's HTTP API.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Endpoint {
-    /// `/api/status-page/{slug}`
-    StatusPage,
-    /// `/api/status-page/heartbeat/{slug}`
-    Heartbeats,
-    /// `/api/badge/{id}/uptime/{duration}`
-    UptimeBadge {
-        monitor: u64,
-        duration: &'static str,
-    },
-    /// `/metrics` (2.x, API key as the basic-auth password)
-    Metrics,
-}
-
-impl Endpoint {
-    fn label(&self) -> &'static str {
-        match self {
-            Endpoint::StatusPage => "status page",
-            Endpoint::Heartbeats => "heartbeat list",
-            Endpoint::UptimeBadge { .. } => "uptime badge",
-            Endpoint::Metrics => "metrics",
-        }
-    }
-
-    fn expected(&self) -> &'static str {
-        match self {
-            Endpoint::StatusPage | Endpoint::Heartbeats => "Uptime Kuma's JSON",
-            Endpoint::UptimeBadge { .. } => "an SVG badge",
-            Endpoint::Metrics => "Prometheus metrics",
-        }
-    }
-}
-
-/// What went wrong with one request.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Problem {
-    /// No complete answer within KUMA_REQUEST_TIMEOUT.
-    Timeout(Duration),
-    /// Connecting or the transfer failed (refused, DNS, TLS, reset).
-    Transport(String),
-    /// A non-2xx status; `detail` is Kuma's `msg` (quoted) or a description of the body.
-    Status { code: u16, detail: String },
-    /// An HTML page where JSON, SVG or metrics were expected.
-    Html,
-    /// The body is over the size cap.
-    TooLarge(usize),
-    /// The body is not what the endpoint serves (invalid JSON, unknown shape, bad metrics).
-    Format(String),
-}
-
-/// A failed request: `Uptime Kuma status page http://kuma/api/status-page/main: HTTP 404
-/// "Status Page Not Found"; check KUMA_STATUS_PAGE ...`. The URL is redacted (no
-/// credentials, no query) and no header, so never the API key, is ever part of it.
-#[derive(Debug, Clone, PartialEq)]
-pub struct FetchError {
-    pub endpoint: Endpoint,
-    pub url: String,
-    pub problem: Problem,
-}
-
-impl fmt::Display for FetchError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "Uptime Kuma {} {}: ", self.endpoint.label(), self.url)?;
-        match &self.problem {
-            Problem::Timeout(limit) => write!(
-                f,
-                "no answer within {} (KUMA_REQUEST_TIMEOUT)",
-                humantime::format_duration(*limit)
-            )?,
-            Problem::Transport(cause) => f.write_str(cause)?,
-            Problem::Status { code, detail } => write!(f, "HTTP {code} {detail}")?,
-            Problem::Html => write!(f, "answered an HTML page, not {}", self.endpoint.expected())?,
-            Problem::TooLarge(cap) => write!(f, "response body is over the {cap}-byte limit")?,
-            Problem::Format(what) => write!(f, "not {} ({what})", self.endpoint.expected())?,
-        }
-        write!(f, "; {}", self.fix())
-    }
-}
-
-impl std::error::Error for FetchError {}
-
-impl FetchError {
-    /// What the operator can do about it.
-    fn fix(&self) -> &'static str {
-        const POINT_AT_KUMA: &str = "check that KUMA_URL points at Uptime Kuma itself (with any path prefix), not a login page or another app";
-        match (&self.endpoint, &self.problem) {
-            (Endpoint::StatusPage, Problem::Timeout(_)) => {
-                "check KUMA_STATUS_PAGE (Uptime Kuma 1.x never answers an unknown slug) and that KUMA_URL answers within KUMA_REQUEST_TIMEOUT"
-            }
-            (_, Problem::Timeout(_)) => {
-                "check that KUMA_URL answers, or raise KUMA_REQUEST_TIMEOUT"
-            }
-            (_, Problem::Transport(cause)) if cause.contains("certificate") => {
-                "if Uptime Kuma's certificate comes from a private CA, set KUMA_CA_CERT to its PEM file"
-            }
-            (_, Problem::Transport(_)) => "check KUMA_URL and that Uptime Kuma is running",
-            (
-                Endpoint::Metrics,
-                Problem::Status {
-                    code: 401 | 403, ..
-                },
-            ) => "check KUMA_API_KEY (an Uptime Kuma 2.x API key, sent as the basic-auth password)",
-            (Endpoint::StatusPage | Endpoint::Heartbeats, Problem::Status { code: 404, .. }) => {
-                "check KUMA_STATUS_PAGE (the slug of a published status page)"
-            }
-            (
-                _,
-                Problem::Status {
-                    code: 401 | 407, ..
-                },
-            ) => "something in front of Uptime Kuma asks for credentials; point KUMA_URL past it",
-            (_, Problem::Status { code: 500.., .. }) => {
-                "Uptime Kuma or a proxy in front of it failed; see its logs"
-            }
-            (Endpoint::StatusPage, Problem::Status { .. }) => "check KUMA_STATUS_PAGE and KUMA_URL",
-            (Endpoint::Metrics, Problem::Html) => {
-                "check that KUMA_URL points at Uptime Kuma 2.x and carries no query string"
-            }
-            _ => POINT_AT_KUMA,
-        }
-    }
-}
 
 /// A response body that passed the status check.
 struct Body {
@@ -175,6 +50,7 @@ struct Inner {
     /// each URL unique, so Kuma's response cache (5 min, keyed by URL) never answers.
     cache_buster: u128,
     sent: AtomicUsize,
+    retried: AtomicUsize,
 }
 
 /// Error bodies are only read for Kuma's one-line `msg`.
@@ -193,6 +69,7 @@ impl KumaHttp {
                 request_timeout: settings.request_timeout,
                 cache_buster,
                 sent: AtomicUsize::new(0),
+                retried: AtomicUsize::new(0),
             }),
         }
     }
@@ -200,6 +77,11 @@ impl KumaHttp {
     /// Requests sent so far in this run.
     pub fn requests_sent(&self) -> usize {
         self.inner.sent.load(Ordering::Relaxed)
+    }
+
+    /// Requests sent a second time so far in this run.
+    pub fn retries_made(&self) -> usize {
+        self.inner.retried.load(Ordering::Relaxed)
     }
 
     /// The URL of `endpoint`; `request` (the request's number) makes the cache buster unique.
@@ -271,7 +153,26 @@ impl KumaHttp {
             .map_err(|_| self.error(&Endpoint::Metrics, Problem::Format("not UTF-8".into())))
     }
 
+    /// GETs `endpoint`, once more after a short pause when the first attempt failed on the way
+    /// (every Kuma request is an idempotent GET). The run's deadline bounds both.
     async fn get(&self, endpoint: &Endpoint, api_key: Option<&Secret>) -> Result<Body, FetchError> {
+        match self.get_once(endpoint, api_key).await {
+            Err(err) if err.problem.is_transient() => {
+                let pause = retry_pause();
+                tracing::debug!("{err}; retrying once in {} ms", pause.as_millis());
+                self.inner.retried.fetch_add(1, Ordering::Relaxed);
+                tokio::time::sleep(pause).await;
+                self.get_once(endpoint, api_key).await
+            }
+            answer => answer,
+        }
+    }
+
+    async fn get_once(
+        &self,
+        endpoint: &Endpoint,
+        api_key: Option<&Secret>,
+    ) -> Result<Body, FetchError> {
         let number = self.inner.sent.fetch_add(1, Ordering::Relaxed);
         let url = self.url(endpoint, number);
         let shown = http::redact(&url);

@@ -2,10 +2,11 @@
 //! Kuma 2.x series read from it. No maintained parser crate fits (prometheus-parse is
 //! unmaintained); the format is small and line-based.
 //!
-//! Only `monitor_id` and `window` label values are ever kept from Kuma's series: the others
-//! (`monitor_url`, `monitor_hostname`, ...) may name internal hosts.
+//! Only `monitor_id` and `window` label values are ever kept from Kuma's series, and
+//! `monitor_name` only to tell which page monitors 1.x lists: the others (`monitor_url`,
+//! `monitor_hostname`, ...) may name internal hosts.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::fmt;
 
 /// One sample line: `name{label="value",...} value [timestamp]`.
@@ -207,6 +208,35 @@ pub fn kuma_monitor_series(samples: &[Sample]) -> HashMap<u64, MonitorSeries> {
     by_id
 }
 
+/// The monitors /metrics lists: every one with a series of any `monitor_*` metric. Kuma drops
+/// a monitor's series when it is paused and adds them at its first beat after start, so a page
+/// monitor missing here is paused. 2.x labels them with `monitor_id`; 1.x only with
+/// `monitor_name`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Listed {
+    pub ids: HashSet<u64>,
+    pub names: HashSet<String>,
+}
+
+impl Listed {
+    pub fn is_empty(&self) -> bool {
+        self.ids.is_empty() && self.names.is_empty()
+    }
+}
+
+pub fn listed_monitors(samples: &[Sample]) -> Listed {
+    let mut listed = Listed::default();
+    for sample in samples.iter().filter(|s| s.name.starts_with("monitor_")) {
+        if let Some(id) = sample.label("monitor_id").and_then(|id| id.parse().ok()) {
+            listed.ids.insert(id);
+        }
+        if let Some(name) = sample.label("monitor_name") {
+            listed.names.insert(name.to_string());
+        }
+    }
+    listed
+}
+
 /// Where `sample` goes in a monitor's series, if it is one we read.
 fn series_slot<'a>(series: &'a mut MonitorSeries, sample: &Sample) -> Option<&'a mut Option<f64>> {
     match (sample.name.as_str(), sample.label("window")) {
@@ -309,5 +339,11 @@ mod tests {
         );
         assert!(series[&2].ratio_30d.unwrap().is_nan());
         assert_eq!(series[&2].status, None);
+        // Any monitor metric lists a monitor, by id (2.x) and by name (1.x); others do not.
+        let listed = listed_monitors(&samples);
+        assert_eq!(listed.ids, HashSet::from([1, 2, 3]));
+        assert_eq!(listed.names, HashSet::from(["1.x has no id".to_string()]));
+        let other = parse("process_cpu_seconds_total{monitor_id=\"9\"} 1\n").unwrap();
+        assert!(listed_monitors(&other).is_empty());
     }
 }

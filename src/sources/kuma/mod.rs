@@ -1,17 +1,27 @@
 //! Uptime Kuma: monitor states, platform status and uptime, read over Kuma's HTTP APIs.
 //!
 //! `api` decodes each endpoint's JSON, `badge` reads SVG uptime badges, `metrics` parses
-//! Prometheus text, `rules` turns them into states and numbers (pure), `client` makes the
-//! requests, `fetch` orchestrates one read, `report` prints it for a person.
+//! Prometheus text. The pure rules turn them into states and numbers: `windows` picks each
+//! uptime window's source, `rules` makes each monitor's state and checks its numbers,
+//! `counting` tells paused monitors and why none counts, `platform` makes the platform status
+//! and uptime. `client` makes the requests (retrying once what `failure` finds transient),
+//! `fetch` orchestrates one read with `badges` and `monitors`, `report` prints it for a person.
 
-// api, badge, metrics and rules are public for the benchmarks (benches/hotspots.rs).
+// api, badge, metrics, platform, rules and windows are public for the benchmarks
+// (benches/hotspots.rs).
 pub mod api;
 pub mod badge;
+mod badges;
 mod client;
+mod counting;
+mod failure;
 mod fetch;
 pub mod metrics;
+mod monitors;
+pub mod platform;
 mod report;
 pub mod rules;
+pub mod windows;
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -130,7 +140,8 @@ pub struct Incident {
     pub updated_at: Option<DateTime<Utc>>,
 }
 
-/// A monitor's state: its newest heartbeat, or `Stale` when there is none recent enough.
+/// A monitor's state: its newest heartbeat, `Stale` when there is none recent enough, or
+/// `Paused` when /metrics (read with KUMA_API_KEY) no longer lists it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum MonitorState {
@@ -139,6 +150,7 @@ pub enum MonitorState {
     Pending,
     Maintenance,
     Stale,
+    Paused,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -151,7 +163,7 @@ pub struct MonitorReport {
     /// Per-monitor uptime in percent (full precision where the source gives it).
     pub uptime: Uptime,
     /// Whether the monitor takes part in the platform status and uptime aggregates: it is
-    /// selected (KUMA_MONITOR_IDS, default all on the page) and not stale.
+    /// selected (KUMA_MONITOR_IDS, default all on the page), not stale and not paused.
     pub counted: bool,
     pub critical: bool,
     /// `false` for a monitor of KUMA_MONITOR_IDS known only from /metrics: its name is then
@@ -175,8 +187,14 @@ pub struct KumaReport {
     /// key), one line each, already logged. For operators: they may name Kuma's URL, so they
     /// are counted, never copied, into status.json. Never a secret.
     pub warnings: Vec<String>,
-    /// HTTP requests made to Kuma in this read.
+    /// Why the platform status or uptime is less than the truth (a window left empty because
+    /// a counted monitor has no value for it; no monitor counting), one line each, also in
+    /// `warnings`. Each makes a run degraded: exit 3, push `down`.
+    pub degraded: Vec<String>,
+    /// HTTP requests made to Kuma in this read, retries included.
     pub requests: usize,
+    /// Requests that failed on the way (connection, timeout, 5xx) and were sent once more.
+    pub retries: usize,
 }
 
 /// The HTTP client for Kuma: pooled connections, gzip, KUMA_REQUEST_TIMEOUT per request,

@@ -128,9 +128,13 @@ fn render_platform(report: &KumaReport, out: &mut String) {
             cell_text(&incident.title, 80)
         );
     }
+    let retries = match report.retries {
+        0 => String::new(),
+        n => format!(" ({n} retried)"),
+    };
     let _ = writeln!(
         out,
-        "Uptime Kuma {}, {} requests, {} warnings",
+        "Uptime Kuma {}, {} requests{retries}, {} warnings",
         report.kuma_version,
         report.requests,
         report.warnings.len()
@@ -247,7 +251,9 @@ mod tests {
                 monitor(5, "Legacy Reports", MonitorState::Stale, false),
             ],
             warnings: vec![],
+            degraded: vec![],
             requests: 14,
+            retries: 0,
         };
         let text = render(&report);
         let lines: Vec<&str> = text.lines().collect();
@@ -274,5 +280,13 @@ mod tests {
             "Incident (warning): Investigating elevated errors"
         );
         assert_eq!(lines[8], "Uptime Kuma 2.x, 14 requests, 0 warnings");
+        let retried = KumaReport {
+            requests: 15,
+            retries: 1,
+            ..report
+        };
+        assert!(
+            render(&retried).ends_with("Uptime Kuma 2.x, 15 requests (1 retried), 0 warnings\n")
+        );
     }
 }

@@ -1,12 +1,12 @@
-//! The rules that turn what Kuma says into states and numbers. Pure functions: the clock is
-//! an argument, so tests pin it.
+//! The rules that turn what Kuma says about one monitor into a state and numbers. Pure
+//! functions: the clock is an argument, so tests pin it. The platform is made in `platform`.
 
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use serde_json::Value;
 
-use super::{MonitorReport, MonitorState, PlatformStatus, Uptime, UptimeAggregate};
+use super::MonitorState;
 
 /// The state for a Kuma status code: 0 down, 1 up, 2 pending, 3 maintenance.
 pub fn state_from_code(code: i64) -> Option<MonitorState> {
@@ -63,67 +63,6 @@ pub fn checked_percent(percent: f64) -> Result<f64, String> {
         Ok(percent)
     } else {
         Err(format!("{percent}% is outside 0..100"))
-    }
-}
-
-/// The platform status from the counted monitors (stale ones never count):
-/// - `unknown` when no monitor counts;
-/// - `outage` when a critical monitor is down, or every non-maintenance monitor is down;
-/// - `degraded` when any monitor is down or pending, or every monitor is in maintenance;
-/// - `operational` otherwise.
-pub fn platform_status(monitors: &[MonitorReport]) -> PlatformStatus {
-    let counted: Vec<&MonitorReport> = monitors.iter().filter(|m| m.counted).collect();
-    if counted.is_empty() {
-        return PlatformStatus::Unknown;
-    }
-    if counted
-        .iter()
-        .any(|m| m.critical && m.state == MonitorState::Down)
-    {
-        return PlatformStatus::Outage;
-    }
-    let mut outside_maintenance = counted
-        .iter()
-        .filter(|m| m.state != MonitorState::Maintenance)
-        .peekable();
-    if outside_maintenance.peek().is_some()
-        && outside_maintenance.all(|m| m.state == MonitorState::Down)
-    {
-        return PlatformStatus::Outage;
-    }
-    if counted
-        .iter()
-        .any(|m| matches!(m.state, MonitorState::Down | MonitorState::Pending))
-        || counted.iter().all(|m| m.state == MonitorState::Maintenance)
-    {
-        return PlatformStatus::Degraded;
-    }
-    PlatformStatus::Operational
-}
-
-/// The platform uptime per window: the mean (or the minimum) of the counted monitors' values,
-/// rounded to 2 decimals. A window where no counted monitor has a value is `None`, never 0.
-pub fn platform_uptime(monitors: &[MonitorReport], aggregate: UptimeAggregate) -> Uptime {
-    let window = |pick: fn(&Uptime) -> Option<f64>| {
-        let values: Vec<f64> = monitors
-            .iter()
-            .filter(|m| m.counted)
-            .filter_map(|m| pick(&m.uptime))
-            .collect();
-        if values.is_empty() {
-            return None;
-        }
-        let combined = match aggregate {
-            UptimeAggregate::Mean => values.iter().sum::<f64>() / values.len() as f64,
-            UptimeAggregate::Min => values.iter().copied().fold(f64::INFINITY, f64::min),
-        };
-        Some(round_2(combined))
-    };
-    Uptime {
-        last_24h: window(|u| u.last_24h),
-        last_7d: window(|u| u.last_7d),
-        last_30d: window(|u| u.last_30d),
-        last_1y: window(|u| u.last_1y),
     }
 }
 
@@ -219,98 +158,6 @@ mod tests {
         assert_eq!(checked_percent(99.41), Ok(99.41));
         assert!(checked_percent(100.5).is_err());
         assert!(checked_percent(f64::NAN).is_err());
-    }
-
-    fn monitor(id: u64, state: MonitorState, last_24h: Option<f64>) -> MonitorReport {
-        MonitorReport {
-            id,
-            name: format!("m{id}"),
-            group: None,
-            state,
-            last_beat_at: None,
-            uptime: Uptime {
-                last_24h,
-                ..Uptime::default()
-            },
-            counted: state != MonitorState::Stale,
-            critical: false,
-            on_status_page: true,
-        }
-    }
-
-    use MonitorState::{Down, Maintenance, Pending, Stale, Up};
-
-    #[test]
-    fn platform_status_rules() {
-        let status = |monitors: &[MonitorReport]| platform_status(monitors);
-        assert_eq!(status(&[]), PlatformStatus::Unknown);
-        assert_eq!(status(&[monitor(1, Stale, None)]), PlatformStatus::Unknown);
-        assert_eq!(
-            status(&[monitor(1, Up, None), monitor(2, Stale, None)]),
-            PlatformStatus::Operational
-        );
-        assert_eq!(
-            status(&[monitor(1, Up, None), monitor(2, Down, None)]),
-            PlatformStatus::Degraded
-        );
-        assert_eq!(
-            status(&[monitor(1, Up, None), monitor(2, Pending, None)]),
-            PlatformStatus::Degraded
-        );
-        assert_eq!(
-            status(&[monitor(1, Up, None), monitor(2, Maintenance, None)]),
-            PlatformStatus::Operational
-        );
-        assert_eq!(
-            status(&[monitor(1, Maintenance, None)]),
-            PlatformStatus::Degraded
-        );
-        assert_eq!(
-            status(&[monitor(1, Down, None), monitor(2, Down, None)]),
-            PlatformStatus::Outage
-        );
-        assert_eq!(
-            status(&[monitor(1, Down, None), monitor(2, Maintenance, None)]),
-            PlatformStatus::Outage
-        );
-        let mut critical = monitor(2, Down, None);
-        critical.critical = true;
-        assert_eq!(
-            status(&[monitor(1, Up, None), critical.clone()]),
-            PlatformStatus::Outage
-        );
-        // A monitor that does not count changes nothing, critical or not.
-        critical.counted = false;
-        assert_eq!(
-            status(&[monitor(1, Up, None), critical]),
-            PlatformStatus::Operational
-        );
-    }
-
-    #[test]
-    fn platform_uptime_is_mean_or_min_of_counted_values_never_invented() {
-        let monitors = [
-            monitor(1, Up, Some(99.55977757182577)),
-            monitor(2, Down, Some(95.3660797034291)),
-            monitor(3, Maintenance, None),
-            monitor(4, Stale, Some(10.0)),
-        ];
-        // (99.55977757182577 + 95.3660797034291) / 2 = 97.46292863762744 -> 97.46
-        let mean = platform_uptime(&monitors, UptimeAggregate::Mean);
-        assert_eq!(mean.last_24h, Some(97.46));
-        assert_eq!(mean.last_7d, None);
-        assert_eq!(mean.last_30d, None);
-        assert_eq!(mean.last_1y, None);
-        let min = platform_uptime(&monitors, UptimeAggregate::Min);
-        assert_eq!(min.last_24h, Some(95.37));
-        assert_eq!(
-            platform_uptime(&[], UptimeAggregate::Mean),
-            Uptime::default()
-        );
-        assert_eq!(
-            platform_uptime(&[monitor(4, Stale, Some(10.0))], UptimeAggregate::Min).last_24h,
-            None
-        );
     }
 
     #[test]
