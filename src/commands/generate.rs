@@ -75,13 +75,15 @@ impl Gathered {
     /// Why the document shows less than it should: each configured source that was not read,
     /// and what Kuma's report says makes its part less than the truth.
     fn degraded(&self) -> Vec<String> {
-        let kuma_reasons = self.kuma.report().into_iter().flat_map(|r| &r.degraded);
-        [self.kuma.failure(), self.backups.failure()]
+        let mut reasons: Vec<String> = [self.kuma.failure(), self.backups.failure()]
             .into_iter()
             .flatten()
-            .chain(kuma_reasons.map(String::as_str))
             .map(str::to_string)
-            .collect()
+            .collect();
+        if let Some(kuma) = self.kuma.report() {
+            reasons.extend(kuma.degraded.iter().cloned());
+        }
+        reasons
     }
 }
 
