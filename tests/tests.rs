@@ -4,6 +4,7 @@
 mod support;
 
 mod backups;
+mod backups_future;
 mod cli;
 mod config_docs;
 mod generate;

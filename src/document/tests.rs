@@ -72,6 +72,7 @@ fn backup_report() -> BackupReport {
         }),
         previous: None,
         age_seconds: Some(7200),
+        future_dated: Default::default(),
         objects_scanned: 10,
         list_requests: 1,
     }
@@ -106,6 +107,22 @@ fn merges_both_reports_into_the_public_shape() {
                 "created_at": "2026-11-26T03:50:12Z", "updated_at": null
             }]
         })
+    );
+}
+
+#[test]
+fn a_published_backup_time_is_never_in_the_future() {
+    // Dated 2 minutes ahead, within BACKUP_CLOCK_SKEW: trusted, published as now.
+    let mut backups = backup_report();
+    backups.newest.as_mut().unwrap().last_modified = now() + chrono::TimeDelta::minutes(2);
+    let sources = Sources {
+        backups: Some(&backups),
+        ..Sources::default()
+    };
+    let doc = build(now(), &sources);
+    assert_eq!(
+        doc.backups.last_backup_time.map(|t| t.to_string()),
+        Some("2026-11-26T04:06:02Z".to_string())
     );
 }
 
