@@ -10,5 +10,6 @@ mod config_docs;
 mod generate;
 mod kuma;
 mod layers;
+mod overrides;
 mod synthetic_kuma_shapes;
 mod upload;

@@ -108,12 +108,15 @@ async fn gather(
     Ok(Gathered { kuma, backups })
 }
 
-/// The operator's override at `now`, with a warning when it is expired or invalid.
-fn read_override(settings: &Settings, now: DateTime<Utc>) -> OverrideState {
+/// The operator's override at `now`, with a warning when it is expired, and the reason the
+/// run is degraded when the file is invalid (the real status is published then).
+fn read_override(settings: &Settings, now: DateTime<Utc>) -> (OverrideState, Option<String>) {
     let Some(path) = &settings.publish.override_file else {
-        return OverrideState::Absent;
+        return (OverrideState::Absent, None);
     };
-    let state = OverrideState::from_read(std::fs::read(path), now);
+    let max_ttl = settings.publish.override_max_ttl;
+    let state = OverrideState::from_read(std::fs::read(path), now, max_ttl);
+    let mut degraded = None;
     match &state {
         OverrideState::Absent => {}
         OverrideState::Active(manual) => tracing::info!(
@@ -129,12 +132,15 @@ fn read_override(settings: &Settings, now: DateTime<Utc>) -> OverrideState {
             path.display(),
             at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
         ),
-        OverrideState::Invalid(reason) => tracing::warn!(
-            "STATUS_OVERRIDE_FILE {}: ignored, {reason}; expected {{\"platform_status\": \"outage\", \"message\": \"...\", \"expires_at\": \"2025-11-10T18:00:00Z\"}}",
-            path.display()
-        ),
+        OverrideState::Invalid(reason) => {
+            let why = format!("STATUS_OVERRIDE_FILE {} ignored: {reason}", path.display());
+            tracing::warn!(
+                "{why}; the real status is published; expected {{\"platform_status\": \"outage\", \"message\": \"...\", \"expires_at\": \"2025-11-10T18:00:00Z\"}}"
+            );
+            degraded = Some(why);
+        }
     }
-    state
+    (state, degraded)
 }
 
 /// Reads both sources and merges them: the document, and why it shows less than the truth
@@ -145,7 +151,7 @@ async fn produce(
     budget: Budget,
 ) -> anyhow::Result<(StatusDocument, Vec<String>)> {
     let gathered = gather(settings, now, budget).await?;
-    let manual = read_override(settings, now);
+    let (manual, override_refused) = read_override(settings, now);
     let document = document::build(
         now,
         &document::Sources {
@@ -155,7 +161,9 @@ async fn produce(
             publish_components: settings.publish.publish_components,
         },
     );
-    Ok((document, gathered.degraded()))
+    let mut degraded = gathered.degraded();
+    degraded.extend(override_refused);
+    Ok((document, degraded))
 }
 
 /// What a run read and did, for its summary line: platform, uptimes, backups, `done`.
