@@ -8,7 +8,9 @@ use std::net::{SocketAddr, TcpListener, TcpStream};
 use crate::support::http_server::{Reply, TestServer};
 use crate::support::kuma_fixtures::{KumaFixture, KumaVersion};
 use crate::support::moto::Moto;
-use crate::support::publish::{anonymous_get, kuma_env, status_bucket_env, stored_object};
+use crate::support::publish::{
+    anonymous_get, kuma_env, push_env, push_receiver, pushed, status_bucket_env, stored_object,
+};
 use crate::support::run;
 use crate::support::schema::valid_document;
 use chrono::{SecondsFormat, Utc};
@@ -225,6 +227,48 @@ async fn a_stale_document_is_refused_unless_forced() {
     assert_eq!(
         stored_object(moto, &bucket, "status.json").await,
         Some(bytes)
+    );
+}
+
+#[tokio::test]
+async fn a_document_dated_in_the_future_is_refused_unless_forced() {
+    let moto = Moto::shared();
+    let bucket = moto.create_bucket("future").await;
+    let dir = tempfile::tempdir().unwrap();
+    let months_ahead = document_aged(-chrono::Duration::days(90));
+    std::fs::write(dir.path().join("status.json"), &months_ahead).unwrap();
+    let receiver = push_receiver();
+    let mut env = status_bucket_env(moto, &bucket);
+    env.push(push_env(&receiver));
+    let (code, _, stderr) = run(dir.path(), &["upload"], &env).into_text();
+    assert_eq!(code, 1, "{stderr}");
+    assert!(
+        stderr.contains("status.json is dated in the future: updated_at ")
+            && stderr.contains("ahead of this clock, over 5m; nothing was uploaded"),
+        "{stderr}"
+    );
+    let (status, msg) = pushed(&receiver);
+    assert_eq!(status, "down");
+    assert!(
+        msg.starts_with("status.json is dated in the future"),
+        "{msg}"
+    );
+    assert!(
+        stderr.lines().last().unwrap().ends_with("exit 1"),
+        "{stderr}"
+    );
+    assert_eq!(stored_object(moto, &bucket, "status.json").await, None);
+
+    // A few seconds ahead (clocks differ a little) is fine; --force uploads the far one.
+    let near = dir.path().join("near.json");
+    std::fs::write(&near, document_aged(-chrono::Duration::minutes(4))).unwrap();
+    let (code, _, stderr) = run(dir.path(), &["upload", "near.json"], &env).into_text();
+    assert_eq!(code, 0, "{stderr}");
+    let (code, _, stderr) = run(dir.path(), &["upload", "--force"], &env).into_text();
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(
+        stored_object(moto, &bucket, "status.json").await,
+        Some(months_ahead.into_bytes())
     );
 }
 
