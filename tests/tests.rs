@@ -11,5 +11,6 @@ mod generate;
 mod kuma;
 mod layers;
 mod overrides;
+mod public_copy;
 mod synthetic_kuma_shapes;
 mod upload;

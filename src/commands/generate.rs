@@ -247,7 +247,10 @@ async fn publish(
     match upload_within(bucket, web, &bytes, budget).await {
         Ok(published) => Ok(RunEnd {
             summary: summary(&format!("{wrote}; {published}")),
-            degraded,
+            degraded: degraded
+                .into_iter()
+                .chain(published.degraded().map(str::to_string))
+                .collect(),
         }),
         Err(error) => Err(RunFailure::after(
             error,

@@ -125,7 +125,11 @@ async fn upload_file(
     }
     Ok(RunEnd {
         summary: format!("{published}; from {}", path.display()),
-        degraded: Vec::new(),
+        degraded: published
+            .degraded()
+            .map(str::to_string)
+            .into_iter()
+            .collect(),
     })
 }
 
