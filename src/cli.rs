@@ -11,7 +11,8 @@ Exit codes:
   0  success
   1  failure: nothing was published or written
   2  usage or configuration error
-  3  the document was produced/published, but at least one source failed (its fields are unknown/null)
+  3  the document was produced/published, but degraded: a source failed (its fields are
+     unknown/null), the public copy is unreadable, or the override file was refused
 
 Settings come from (highest first): command-line flags, the process environment, the env file
 (--env-file, default ./.env when present), built-in defaults. See .env.example for every setting.";

@@ -346,6 +346,7 @@ fn library_settings(bucket: &str, prefix: &str) -> BackupSettings {
             warn_after: Duration::from_secs(26 * HOUR),
             fail_after: Duration::from_secs(50 * HOUR),
             min_size: 1,
+            clock_skew: Duration::from_secs(300),
         },
     }
 }

@@ -4,10 +4,13 @@
 mod support;
 
 mod backups;
+mod backups_future;
 mod cli;
 mod config_docs;
 mod generate;
 mod kuma;
 mod layers;
+mod overrides;
+mod public_copy;
 mod synthetic_kuma_shapes;
 mod upload;

@@ -8,7 +8,9 @@ use std::net::{SocketAddr, TcpListener, TcpStream};
 use crate::support::http_server::{Reply, TestServer};
 use crate::support::kuma_fixtures::{KumaFixture, KumaVersion};
 use crate::support::moto::Moto;
-use crate::support::publish::{anonymous_get, kuma_env, status_bucket_env, stored_object};
+use crate::support::publish::{
+    anonymous_get, kuma_env, push_env, push_receiver, pushed, status_bucket_env, stored_object,
+};
 use crate::support::run;
 use crate::support::schema::valid_document;
 use chrono::{SecondsFormat, Utc};
@@ -120,6 +122,12 @@ async fn a_private_object_is_refused_to_anonymous_readers() {
     );
     let (status, _) = anonymous_get(moto, &bucket, "public/status.json").await;
     assert_eq!(status, 403);
+    // Nobody can read it, so there is no public address to derive and check: said once.
+    assert!(
+        stderr.lines().any(|line| line.contains(" INFO ")
+            && line.ends_with("STATUS_ACL=private: the public copy is not read back; set STATUS_PUBLIC_URL to the address visitors use (a CDN or a bucket policy) to check it")),
+        "{stderr}"
+    );
 }
 
 #[test]
@@ -229,7 +237,49 @@ async fn a_stale_document_is_refused_unless_forced() {
 }
 
 #[tokio::test]
-async fn a_public_url_serving_other_bytes_is_only_a_warning() {
+async fn a_document_dated_in_the_future_is_refused_unless_forced() {
+    let moto = Moto::shared();
+    let bucket = moto.create_bucket("future").await;
+    let dir = tempfile::tempdir().unwrap();
+    let months_ahead = document_aged(-chrono::Duration::days(90));
+    std::fs::write(dir.path().join("status.json"), &months_ahead).unwrap();
+    let receiver = push_receiver();
+    let mut env = status_bucket_env(moto, &bucket);
+    env.push(push_env(&receiver));
+    let (code, _, stderr) = run(dir.path(), &["upload"], &env).into_text();
+    assert_eq!(code, 1, "{stderr}");
+    assert!(
+        stderr.contains("status.json is dated in the future: updated_at ")
+            && stderr.contains("ahead of this clock, over 5m; nothing was uploaded"),
+        "{stderr}"
+    );
+    let (status, msg) = pushed(&receiver);
+    assert_eq!(status, "down");
+    assert!(
+        msg.starts_with("status.json is dated in the future"),
+        "{msg}"
+    );
+    assert!(
+        stderr.lines().last().unwrap().ends_with("exit 1"),
+        "{stderr}"
+    );
+    assert_eq!(stored_object(moto, &bucket, "status.json").await, None);
+
+    // A few seconds ahead (clocks differ a little) is fine; --force uploads the far one.
+    let near = dir.path().join("near.json");
+    std::fs::write(&near, document_aged(-chrono::Duration::minutes(4))).unwrap();
+    let (code, _, stderr) = run(dir.path(), &["upload", "near.json"], &env).into_text();
+    assert_eq!(code, 0, "{stderr}");
+    let (code, _, stderr) = run(dir.path(), &["upload", "--force"], &env).into_text();
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(
+        stored_object(moto, &bucket, "status.json").await,
+        Some(months_ahead.into_bytes())
+    );
+}
+
+#[tokio::test]
+async fn a_public_url_serving_bytes_never_uploaded_is_a_warning() {
     let moto = Moto::shared();
     let bucket = moto.create_bucket("cdn").await;
     let cdn = TestServer::start(|_| Reply::json(200, &json!({"updated_at": "an older copy"})));
@@ -238,8 +288,10 @@ async fn a_public_url_serving_other_bytes_is_only_a_warning() {
     env.push(("STATUS_PUBLIC_URL", format!("{}/status.json", cdn.url())));
     let (code, _, stderr) = run(dir.path(), &["generate", "--upload"], &env).into_text();
     assert_eq!(code, 0, "{stderr}");
+    // The bucket held no earlier copy, so no cache can excuse other bytes.
     assert!(
-        stderr.contains("WARN") && stderr.contains("a CDN may hold the previous copy"),
+        stderr.contains("WARN")
+            && stderr.contains("past the time any cache may hold an older copy"),
         "{stderr}"
     );
     assert!(
@@ -247,7 +299,7 @@ async fn a_public_url_serving_other_bytes_is_only_a_warning() {
             .lines()
             .last()
             .unwrap()
-            .contains("still serves other bytes"),
+            .contains("serves other bytes"),
         "{stderr}"
     );
     let requests = cdn.requests();
@@ -306,10 +358,19 @@ async fn an_upload_cut_off_mid_body_leaves_no_object_and_the_local_file_written(
     let dir = tempfile::tempdir().unwrap();
     let mut env = status_bucket_env(moto, &bucket);
     env.push(("SPACES_ENDPOINT", format!("http://{proxy}")));
+    // The proxy forwards requests only, never answers: with the public read-back off, the
+    // PutObject is the first request (the read-back heads the replaced object first).
+    env.push(("STATUS_PUBLIC_URL", "off".to_string()));
     let (code, _, stderr) = run(dir.path(), &["generate", "--upload"], &env).into_text();
     assert_eq!(code, 1, "{stderr}");
     assert!(
         stderr.contains(&format!("upload to s3://{bucket}/status.json failed")),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains(
+            "INFO status::publish::upload: STATUS_PUBLIC_URL=off: the public copy is not read back"
+        ),
         "{stderr}"
     );
     valid_document(&std::fs::read(dir.path().join("status.json")).unwrap());

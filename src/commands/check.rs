@@ -198,7 +198,8 @@ fn check_override(settings: &Settings) -> Item {
     };
     let shown = path.display();
     let at = |time: chrono::DateTime<Utc>| time.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
-    match OverrideState::from_read(std::fs::read(path), Utc::now()) {
+    let max_ttl = settings.publish.override_max_ttl;
+    match OverrideState::from_read(std::fs::read(path), Utc::now(), max_ttl) {
         OverrideState::Absent => Item::new(
             "override",
             Verdict::Ready,

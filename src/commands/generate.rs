@@ -113,12 +113,15 @@ async fn gather(
     Ok(Gathered { kuma, backups })
 }
 
-/// The operator's override at `now`, with a warning when it is expired or invalid.
-fn read_override(settings: &Settings, now: DateTime<Utc>) -> OverrideState {
+/// The operator's override at `now`, with a warning when it is expired, and the reason the
+/// run is degraded when the file is invalid (the real status is published then).
+fn read_override(settings: &Settings, now: DateTime<Utc>) -> (OverrideState, Option<String>) {
     let Some(path) = &settings.publish.override_file else {
-        return OverrideState::Absent;
+        return (OverrideState::Absent, None);
     };
-    let state = OverrideState::from_read(std::fs::read(path), now);
+    let max_ttl = settings.publish.override_max_ttl;
+    let state = OverrideState::from_read(std::fs::read(path), now, max_ttl);
+    let mut degraded = None;
     match &state {
         OverrideState::Absent => {}
         OverrideState::Active(manual) => tracing::info!(
@@ -134,12 +137,15 @@ fn read_override(settings: &Settings, now: DateTime<Utc>) -> OverrideState {
             path.display(),
             at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
         ),
-        OverrideState::Invalid(reason) => tracing::warn!(
-            "STATUS_OVERRIDE_FILE {}: ignored, {reason}; expected {{\"platform_status\": \"outage\", \"message\": \"...\", \"expires_at\": \"2025-11-10T18:00:00Z\"}}",
-            path.display()
-        ),
+        OverrideState::Invalid(reason) => {
+            let why = format!("STATUS_OVERRIDE_FILE {} ignored: {reason}", path.display());
+            tracing::warn!(
+                "{why}; the real status is published; expected {{\"platform_status\": \"outage\", \"message\": \"...\", \"expires_at\": \"2025-11-10T18:00:00Z\"}}"
+            );
+            degraded = Some(why);
+        }
     }
-    state
+    (state, degraded)
 }
 
 /// What one run produced: the document, why it shows less than the truth (each reason makes the
@@ -157,7 +163,7 @@ async fn produce(
     budget: Budget,
 ) -> anyhow::Result<Produced> {
     let gathered = gather(settings, now, budget).await?;
-    let manual = read_override(settings, now);
+    let (manual, override_refused) = read_override(settings, now);
     let document = document::build(
         now,
         &document::Sources {
@@ -167,9 +173,11 @@ async fn produce(
             publish_components: settings.publish.publish_components,
         },
     );
+    let mut degraded = gathered.degraded();
+    degraded.extend(override_refused);
     Ok(Produced {
         document,
-        degraded: gathered.degraded(),
+        degraded,
         kuma_retries: gathered.kuma.report().map_or(0, |report| report.retries),
     })
 }
@@ -261,7 +269,12 @@ async fn publish(
     match upload_within(bucket, web, &bytes, budget).await {
         Ok(published) => Ok(RunEnd {
             summary: summary(&format!("{wrote}; {published}")),
-            degraded: produced.degraded.clone(),
+            degraded: produced
+                .degraded
+                .iter()
+                .cloned()
+                .chain(published.degraded().map(str::to_string))
+                .collect(),
         }),
         Err(error) => Err(RunFailure::after(
             error,

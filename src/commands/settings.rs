@@ -99,6 +99,8 @@ pub struct PublishSettings {
     /// `STATUS_LOCK_FILE`: default `STATUS_OUTPUT` + `.lock`.
     pub lock_file: PathBuf,
     pub override_file: Option<PathBuf>,
+    /// `STATUS_OVERRIDE_MAX_TTL`: an override expiring further ahead is refused.
+    pub override_max_ttl: Duration,
     pub publish_components: bool,
     /// `STATUS_REQUIRE`: sources that must be configured (a missing one is a ConfigError).
     pub require_kuma: bool,
@@ -127,6 +129,10 @@ impl PublishSettings {
             output,
             lock_file,
             override_file: env.path("STATUS_OVERRIDE_FILE"),
+            override_max_ttl: env.duration(
+                "STATUS_OVERRIDE_MAX_TTL",
+                Duration::from_secs(7 * 24 * 3600),
+            )?,
             publish_components: env.bool("STATUS_PUBLISH_COMPONENTS", false)?,
             require_kuma: require.iter().any(|source| source == "kuma"),
             require_backups: require.iter().any(|source| source == "backups"),

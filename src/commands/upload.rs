@@ -1,11 +1,11 @@
-//! `status upload [FILE]`: validates status.json, refuses a stale one, uploads it to the status
-//! bucket and verifies what the bucket stored.
+//! `status upload [FILE]`: validates status.json, refuses a stale or future-dated one, uploads
+//! it to the status bucket and verifies what the bucket stored.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use anyhow::{Context, anyhow};
-use chrono::Utc;
+use anyhow::{Context, anyhow, bail};
+use chrono::{DateTime, Utc};
 
 use crate::cli::UploadArgs;
 use crate::commands::settings::Settings;
@@ -15,6 +15,11 @@ use crate::run::deadline::Budget;
 use crate::run::lock;
 use crate::run::outcome::{Exit, Reporter, RunEnd, RunFailure};
 use crate::units::{format_age, format_duration};
+
+/// A document dated further ahead than this was made by a wrong clock (or by hand): published,
+/// it would claim a status for a time that has not come, and every later run's document would
+/// look older than it.
+const MAX_AHEAD: Duration = Duration::from_secs(5 * 60);
 
 /// `status upload [FILE]`.
 pub async fn command(settings: &Settings, args: &UploadArgs) -> anyhow::Result<Exit> {
@@ -48,6 +53,44 @@ pub async fn upload_within(
         )?
 }
 
+/// Refuses (unless `force`) a document dated more than [`MAX_AHEAD`] in the future or older
+/// than `max_age` (`STATUS_MAX_AGE`) at `now`.
+fn refuse_untimely(
+    path: &Path,
+    document: &StatusDocument,
+    now: DateTime<Utc>,
+    max_age: Duration,
+    force: bool,
+) -> anyhow::Result<()> {
+    if force {
+        return Ok(());
+    }
+    let updated_at = document.updated_at.time();
+    if let Ok(ahead) = (updated_at - now).to_std()
+        && ahead > MAX_AHEAD
+    {
+        bail!(
+            "{} is dated in the future: updated_at {} is {} ahead of this clock, over {}; nothing was uploaded (check the clock where it was made; --force uploads it anyway)",
+            path.display(),
+            document.updated_at,
+            format_age(ahead),
+            format_age(MAX_AHEAD)
+        );
+    }
+    if let Ok(age) = (now - updated_at).to_std()
+        && age > max_age
+    {
+        bail!(
+            "{} is stale: updated_at {} is {} old, over STATUS_MAX_AGE ({}); nothing was uploaded (is status generate running? --force uploads it anyway)",
+            path.display(),
+            document.updated_at,
+            format_age(age),
+            format_duration(max_age)
+        );
+    }
+    Ok(())
+}
+
 async fn upload_file(
     settings: &Settings,
     args: &UploadArgs,
@@ -66,21 +109,13 @@ async fn upload_file(
             path.display()
         )
     })?;
-    // A document from the future (a skewed clock) has age zero: not stale.
-    let age = (Utc::now() - document.updated_at.time())
-        .to_std()
-        .unwrap_or(Duration::ZERO);
-    let max_age = settings.upload.max_age;
-    if !args.force && age > max_age {
-        return Err(anyhow!(
-            "{} is stale: updated_at {} is {} old, over STATUS_MAX_AGE ({}); nothing was uploaded (is status generate running? --force uploads it anyway)",
-            path.display(),
-            document.updated_at,
-            format_age(age),
-            format_duration(max_age)
-        )
-        .into());
-    }
+    refuse_untimely(
+        &path,
+        &document,
+        Utc::now(),
+        settings.upload.max_age,
+        args.force,
+    )?;
     let target = Target::new(&settings.upload, &settings.spaces).await?;
     let _lock = lock::acquire(&settings.publish.lock_file)?;
     let published = upload_within(&target, web, &body, budget).await?;
@@ -90,6 +125,59 @@ async fn upload_file(
     }
     Ok(RunEnd {
         summary: format!("{published}; from {}", path.display()),
-        degraded: Vec::new(),
+        degraded: published
+            .degraded()
+            .map(str::to_string)
+            .into_iter()
+            .collect(),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn dated(updated_at: &str) -> StatusDocument {
+        StatusDocument::unknown(updated_at.parse().unwrap())
+    }
+
+    #[test]
+    fn too_old_or_too_far_ahead_is_refused_unless_forced() {
+        let now: DateTime<Utc> = "2026-11-26T04:00:00Z".parse().unwrap();
+        let max_age = Duration::from_secs(30 * 60);
+        let judge = |updated_at: &str, force: bool| {
+            refuse_untimely(
+                Path::new("status.json"),
+                &dated(updated_at),
+                now,
+                max_age,
+                force,
+            )
+            .map_err(|err| err.to_string())
+        };
+        // The limits are inclusive: 5 minutes ahead and 30 minutes old are accepted.
+        for accepted in [
+            "2026-11-26T04:05:00Z",
+            "2026-11-26T04:00:00Z",
+            "2026-11-26T03:30:00Z",
+        ] {
+            assert_eq!(judge(accepted, false), Ok(()), "{accepted}");
+        }
+        let ahead = judge("2026-11-26T04:05:01Z", false).unwrap_err();
+        assert_eq!(
+            ahead,
+            "status.json is dated in the future: updated_at 2026-11-26T04:05:01Z is 5m 1s ahead of this clock, over 5m; nothing was uploaded (check the clock where it was made; --force uploads it anyway)"
+        );
+        let months = judge("2027-03-01T00:00:00Z", false).unwrap_err();
+        assert!(months.contains("is 94d 20h ahead"), "{months}");
+        let stale = judge("2026-11-26T03:29:59Z", false).unwrap_err();
+        assert!(
+            stale
+                .starts_with("status.json is stale: updated_at 2026-11-26T03:29:59Z is 30m 1s old"),
+            "{stale}"
+        );
+        for forced in ["2027-03-01T00:00:00Z", "2026-11-20T00:00:00Z"] {
+            assert_eq!(judge(forced, true), Ok(()), "{forced}");
+        }
+    }
 }

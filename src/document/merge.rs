@@ -39,10 +39,12 @@ pub fn build(now: DateTime<Utc>, sources: &Sources<'_>) -> StatusDocument {
     let backups = match sources.backups {
         Some(report) => BackupsDoc {
             last_backup_status: report.status,
+            // A trusted backup may be dated up to BACKUP_CLOCK_SKEW ahead; the page never
+            // shows a time that has not come yet.
             last_backup_time: report
                 .newest
                 .as_ref()
-                .map(|newest| Timestamp::new(newest.last_modified)),
+                .map(|newest| Timestamp::new(newest.last_modified.min(now))),
         },
         None => BackupsDoc {
             last_backup_status: BackupStatus::Unknown,

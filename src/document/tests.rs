@@ -74,6 +74,7 @@ fn backup_report() -> BackupReport {
         }),
         previous: None,
         age_seconds: Some(7200),
+        future_dated: Default::default(),
         objects_scanned: 10,
         list_requests: 1,
     }
@@ -108,6 +109,22 @@ fn merges_both_reports_into_the_public_shape() {
                 "created_at": "2026-11-26T03:50:12Z", "updated_at": null
             }]
         })
+    );
+}
+
+#[test]
+fn a_published_backup_time_is_never_in_the_future() {
+    // Dated 2 minutes ahead, within BACKUP_CLOCK_SKEW: trusted, published as now.
+    let mut backups = backup_report();
+    backups.newest.as_mut().unwrap().last_modified = now() + chrono::TimeDelta::minutes(2);
+    let sources = Sources {
+        backups: Some(&backups),
+        ..Sources::default()
+    };
+    let doc = build(now(), &sources);
+    assert_eq!(
+        doc.backups.last_backup_time.map(|t| t.to_string()),
+        Some("2026-11-26T04:06:02Z".to_string())
     );
 }
 
@@ -253,12 +270,45 @@ fn an_active_override_sets_the_status_and_leads_the_incidents() {
     }
 }
 
+/// `STATUS_OVERRIDE_MAX_TTL`'s default.
+const WEEK: std::time::Duration = std::time::Duration::from_secs(7 * 24 * 3600);
+
+#[test]
+fn an_override_expiring_past_the_max_ttl_is_refused() {
+    let expires =
+        |at: &str| format!(r#"{{"platform_status": "outage", "expires_at": "{at}"}}"#).into_bytes();
+    // now() is 2026-11-26T04:06:02.900Z: a week later is the last time accepted.
+    let week_later = expires("2026-12-03T04:06:02Z");
+    assert!(matches!(
+        OverrideState::judge(&week_later, now(), WEEK),
+        OverrideState::Active(_)
+    ));
+    assert_eq!(
+        OverrideState::judge(&expires("2099-01-01T00:00:00Z"), now(), WEEK),
+        OverrideState::Invalid(
+            "field `expires_at`: 2099-01-01T00:00:00Z is more than STATUS_OVERRIDE_MAX_TTL (7d) ahead; set an earlier time (renew it while the incident lasts)".into()
+        )
+    );
+    let just_past = expires("2026-12-03T04:06:03Z");
+    assert!(matches!(
+        OverrideState::judge(&just_past, now(), WEEK),
+        OverrideState::Invalid(_)
+    ));
+    // A shorter limit refuses a day ahead.
+    let day_later = expires("2026-11-27T04:06:02Z");
+    let hour = std::time::Duration::from_secs(3600);
+    assert!(matches!(
+        OverrideState::judge(&day_later, now(), hour),
+        OverrideState::Invalid(reason) if reason.contains("STATUS_OVERRIDE_MAX_TTL (1h)")
+    ));
+}
+
 #[test]
 fn override_file_is_judged_at_the_given_time() {
     let file = br#"{"platform_status": "outage", "expires_at": "2026-11-26T06:00:00+01:00"}"#;
     let expires = Utc.with_ymd_and_hms(2026, 11, 26, 5, 0, 0).unwrap();
     assert_eq!(
-        OverrideState::judge(file, at("2026-11-26T04:59:59Z")),
+        OverrideState::judge(file, at("2026-11-26T04:59:59Z"), WEEK),
         OverrideState::Active(Override {
             platform_status: PlatformStatus::Outage,
             message: None,
@@ -266,7 +316,7 @@ fn override_file_is_judged_at_the_given_time() {
         })
     );
     assert_eq!(
-        OverrideState::judge(file, expires),
+        OverrideState::judge(file, expires, WEEK),
         OverrideState::Expired(expires)
     );
     let invalid = [
@@ -289,7 +339,7 @@ fn override_file_is_judged_at_the_given_time() {
         (b"platform_status=outage", "not valid JSON"),
     ];
     for (bytes, expected) in invalid {
-        match OverrideState::judge(bytes, now()) {
+        match OverrideState::judge(bytes, now(), WEEK) {
             OverrideState::Invalid(reason) => {
                 assert!(reason.contains(expected), "{reason:?} lacks {expected:?}")
             }

@@ -2,5 +2,7 @@
 //! bucket with its verification and the public read-back. Below the run's plumbing: deadlines,
 //! locks and the push ping are the caller's.
 
+pub mod public_copy;
+pub mod public_url;
 pub mod upload;
 pub mod write;

@@ -1,5 +1,5 @@
 //! The upload of status.json to the status bucket, with the headers the marketing site relies
-//! on, the check of what the bucket stored, and the read-back of the public copy.
+//! on, the check of what the bucket stored, and the read-back of the public copy (public_url.rs, public_copy.rs).
 
 use std::fmt;
 use std::time::Duration;
@@ -8,8 +8,11 @@ use anyhow::{anyhow, bail};
 use aws_sdk_s3::primitives::ByteStream;
 use aws_sdk_s3::types::ObjectCannedAcl;
 use base64::Engine as _;
+use chrono::{DateTime, Utc};
 use md5::{Digest, Md5};
 
+use super::public_copy::{PreviousCopy, PublicCopy, ReadBack, cache_time, check_public_copy};
+use super::public_url::{PublicCheck, PublicUrl};
 use crate::config::{ConfigError, EnvSource};
 use crate::s3::{self, SpacesSettings};
 
@@ -26,7 +29,7 @@ pub struct UploadSettings {
     pub key: String,
     pub cache_control: String,
     pub acl: ObjectCannedAcl,
-    pub public_url: Option<reqwest::Url>,
+    pub public_url: PublicUrl,
     /// `upload` refuses a document whose `updated_at` is older than this (unless `--force`).
     pub max_age: Duration,
 }
@@ -51,30 +54,41 @@ impl UploadSettings {
                 .string("STATUS_CACHE_CONTROL")
                 .unwrap_or_else(|| "public, max-age=300".to_string()),
             acl: ObjectCannedAcl::from(acl),
-            public_url: env.http_url("STATUS_PUBLIC_URL")?,
+            public_url: PublicUrl::from_env(env)?,
             max_age: env.duration("STATUS_MAX_AGE", Duration::from_secs(30 * 60))?,
         })
     }
 }
 
-/// The status bucket, ready to receive: its settings and the S3 client.
+/// The status bucket, ready to receive: its settings, the S3 client and where the public
+/// copy is read back.
 pub struct Target {
     client: aws_sdk_s3::Client,
     bucket: String,
     settings: UploadSettings,
+    public: PublicCheck,
 }
 
 impl Target {
-    /// A ConfigError when `STATUS_BUCKET` (or the Spaces settings) are missing.
+    /// A ConfigError when `STATUS_BUCKET` (or the Spaces settings) are missing, or when no
+    /// public address can be derived.
     pub async fn new(upload: &UploadSettings, spaces: &SpacesSettings) -> anyhow::Result<Target> {
         let bucket = upload
             .bucket
             .clone()
             .ok_or_else(|| ConfigError::new(MISSING_BUCKET))?;
+        let public = PublicCheck::new(
+            &upload.public_url,
+            &upload.acl,
+            spaces,
+            &bucket,
+            &upload.key,
+        )?;
         Ok(Target {
             client: s3::client(spaces).await?,
             bucket,
             settings: upload.clone(),
+            public,
         })
     }
 
@@ -91,16 +105,15 @@ pub struct Published {
     location: String,
     bytes: usize,
     etag: String,
+    /// What the public address served; `None` when it is not read back.
     public: Option<PublicCopy>,
 }
 
-/// What `STATUS_PUBLIC_URL` served right after the upload.
-#[derive(Debug)]
-enum PublicCopy {
-    Identical(String),
-    /// A CDN may still serve the previous copy for up to its cache time: a warning only.
-    Differs(String),
-    Unreachable(String),
+impl Published {
+    /// Why the run is degraded: nobody can read the public copy.
+    pub fn degraded(&self) -> Option<&str> {
+        self.public.as_ref().and_then(PublicCopy::degraded)
+    }
 }
 
 impl fmt::Display for Published {
@@ -112,32 +125,50 @@ impl fmt::Display for Published {
         )?;
         match &self.public {
             None => Ok(()),
-            Some(PublicCopy::Identical(url)) => write!(f, "; {url} serves it"),
-            Some(PublicCopy::Differs(url)) => write!(f, "; {url} still serves other bytes"),
-            Some(PublicCopy::Unreachable(url)) => write!(f, "; {url} unreachable"),
+            Some(public) => write!(f, "; {public}"),
         }
     }
 }
 
-fn md5_of(body: &[u8]) -> [u8; 16] {
+pub(super) fn md5_of(body: &[u8]) -> [u8; 16] {
     Md5::digest(body).into()
 }
 
-fn hex(bytes: &[u8]) -> String {
+pub(super) fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-/// Uploads `body`, verifies the stored object and (when configured) the public copy. S3
-/// stores an object whole or not at all, and Content-MD5 makes the bucket refuse a body
-/// damaged on the way: a failed or cancelled upload never leaves half a file.
+/// Uploads `body`, verifies the stored object and reads the public copy back (unless that is
+/// off). S3 stores an object whole or not at all, and Content-MD5 makes the bucket refuse a
+/// body damaged on the way: a failed or cancelled upload never leaves half a file.
 pub async fn publish(
     target: &Target,
     web: &reqwest::Client,
     body: &[u8],
 ) -> anyhow::Result<Published> {
+    let public_url = match &target.public {
+        PublicCheck::Read(url) => Some(url),
+        PublicCheck::Skip(why) => {
+            tracing::info!("{why}");
+            None
+        }
+    };
+    // Only the read-back needs the replaced copy: what a cache may still serve.
+    let previous = match public_url {
+        Some(_) => previous_copy(target).await,
+        None => None,
+    };
+    let uploaded_at = Utc::now();
     let etag = put_and_verify(target, body).await?;
-    let public = match &target.settings.public_url {
-        Some(url) => Some(check_public_copy(web, url, body).await),
+    let public = match public_url {
+        Some(url) => {
+            let read_back = ReadBack {
+                previous: previous.as_ref(),
+                cache_time: cache_time(&target.settings.cache_control),
+                uploaded_at,
+            };
+            Some(check_public_copy(web, url, body, &read_back).await)
+        }
         None => None,
     };
     Ok(Published {
@@ -145,6 +176,34 @@ pub async fn publish(
         bytes: body.len(),
         etag,
         public,
+    })
+}
+
+/// The object about to be replaced, if there is one. Not finding out (no object, or any
+/// error) only means other bytes at the public address are not excused as a cached copy.
+async fn previous_copy(target: &Target) -> Option<PreviousCopy> {
+    let head = target
+        .client
+        .head_object()
+        .bucket(&target.bucket)
+        .key(&target.settings.key)
+        .send()
+        .await;
+    let head = match head {
+        Ok(head) => head,
+        Err(err) => {
+            tracing::debug!(
+                "no previous copy of {}: {}",
+                target.location(),
+                s3::describe_error(&err, &target.bucket)
+            );
+            return None;
+        }
+    };
+    let modified = head.last_modified()?;
+    Some(PreviousCopy {
+        etag: head.e_tag()?.trim_matches('"').to_string(),
+        last_modified: DateTime::from_timestamp(modified.secs(), modified.subsec_nanos())?,
     })
 }
 
@@ -223,40 +282,6 @@ async fn put_and_verify(target: &Target, body: &[u8]) -> anyhow::Result<String> 
     Ok(etag)
 }
 
-/// GET the public URL without credentials and compare the bytes. Only a warning on mismatch:
-/// the CDN may serve the previous copy until its cache expires.
-async fn check_public_copy(web: &reqwest::Client, url: &reqwest::Url, body: &[u8]) -> PublicCopy {
-    let shown = crate::http::redact(url);
-    let fetched = async {
-        let response = web
-            .get(url.clone())
-            .send()
-            .await
-            .map_err(|err| crate::http::describe_transport_error(&err))?;
-        if !response.status().is_success() {
-            return Err(format!("HTTP {}", response.status()));
-        }
-        crate::http::read_body_capped(response, crate::http::MAX_BODY_BYTES)
-            .await
-            .map_err(|err| err.to_string())
-    };
-    match fetched.await {
-        Ok(served) if served == body => PublicCopy::Identical(shown),
-        Ok(served) => {
-            tracing::warn!(
-                "STATUS_PUBLIC_URL {shown} serves {} bytes that differ from the {} uploaded; a CDN may hold the previous copy until its cache expires (STATUS_CACHE_CONTROL)",
-                served.len(),
-                body.len()
-            );
-            PublicCopy::Differs(shown)
-        }
-        Err(err) => {
-            tracing::warn!("STATUS_PUBLIC_URL {shown}: cannot read it back: {err}");
-            PublicCopy::Unreachable(shown)
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -279,6 +304,7 @@ mod tests {
         assert_eq!(settings.cache_control, "public, max-age=300");
         assert_eq!(settings.acl, ObjectCannedAcl::PublicRead);
         assert_eq!(settings.max_age, Duration::from_secs(1800));
+        assert_eq!(settings.public_url, PublicUrl::Derived);
         let refused = [
             ("STATUS_ACL", "public-read-write"),
             ("STATUS_KEY", "/"),

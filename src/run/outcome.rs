@@ -19,7 +19,7 @@ pub enum Exit {
     Failure = 1,
     /// 2: usage or configuration error.
     Config = 2,
-    /// 3: the document was produced/published, but at least one source failed.
+    /// 3: the document was produced/published, but degraded: the reasons are in `RunEnd`.
     Partial = 3,
 }
 

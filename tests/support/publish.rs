@@ -1,6 +1,6 @@
 //! Settings and checks shared by the publishing tests (`generate`, `upload`, `check`).
 
-use super::http_server::TestServer;
+use super::http_server::{Reply, TestServer};
 use super::moto::Moto;
 
 /// Uptime Kuma settings for a fixture server (status page `main`).
@@ -41,4 +41,33 @@ pub async fn stored_object(moto: &Moto, bucket: &str, key: &str) -> Option<Vec<u
         Err(err) if err.as_service_error().is_some_and(|e| e.is_no_such_key()) => None,
         Err(err) => panic!("GetObject {bucket}/{key}: {err:?}"),
     }
+}
+
+/// A push monitor that records what each run tells it; it answers as Kuma does.
+pub fn push_receiver() -> TestServer {
+    TestServer::start(|_| Reply::json(200, &serde_json::json!({"ok": true})))
+}
+
+/// `KUMA_PUSH_URL` for `receiver`, with the query Kuma's own Push URL carries (replaced by the
+/// run's result).
+pub fn push_env(receiver: &TestServer) -> (&'static str, String) {
+    (
+        "KUMA_PUSH_URL",
+        format!("{}/api/push/t0ken?status=up&msg=OK&ping=", receiver.url()),
+    )
+}
+
+/// The `status` and `msg` of the one push the run sent (the receiver saw nothing else).
+pub fn pushed(receiver: &TestServer) -> (String, String) {
+    let requests = receiver.requests();
+    assert_eq!(requests.len(), 1, "one push per run: {requests:?}");
+    let query = requests[0].query().unwrap_or_default();
+    let url = reqwest::Url::parse(&format!("http://push.test/?{query}")).unwrap();
+    let pair = |name: &str| {
+        url.query_pairs()
+            .find(|(key, _)| key == name)
+            .map(|(_, value)| value.into_owned())
+            .unwrap_or_else(|| panic!("no {name} in {query}"))
+    };
+    (pair("status"), pair("msg"))
 }

@@ -1,7 +1,5 @@
 //! The bucket source: ListObjectsV2 over the prefix (or the dated prefixes), page by page.
 
-use std::time::Duration;
-
 use aws_sdk_s3::Client;
 use aws_sdk_s3::config::http::HttpResponse;
 use aws_sdk_s3::error::SdkError;
@@ -9,6 +7,7 @@ use aws_sdk_s3::operation::list_objects_v2::ListObjectsV2Error;
 use chrono::{DateTime, Utc};
 use globset::GlobMatcher;
 
+use super::health::Thresholds;
 use super::newest::NewestTwo;
 use super::prefix::KeyPrefix;
 use super::{BackupObject, Listing};
@@ -16,20 +15,20 @@ use super::{BackupObject, Listing};
 type ListError = SdkError<ListObjectsV2Error, HttpResponse>;
 
 /// Lists `bucket` under `prefix`. A dated prefix is listed newest first over the prefixes that
-/// `window` (back from `now`) can touch, stopping at the first that holds a match; when that
-/// one holds a single match, the next is listed too, for the previous backup the shrink rule
-/// compares against.
+/// `BACKUP_FAIL_AFTER` (back from `now`) can touch, stopping at the first that holds a trusted
+/// match; when that one holds a single match, the next is listed too, for the previous backup
+/// the shrink rule compares against.
 pub async fn list(
     client: &Client,
     bucket: &str,
     prefix: &KeyPrefix,
     matcher: Option<&GlobMatcher>,
     now: DateTime<Utc>,
-    window: Duration,
+    thresholds: &Thresholds,
 ) -> Result<Listing, ListError> {
-    let mut found = NewestTwo::default();
+    let mut found = NewestTwo::trusting_until(thresholds.trusted_until(now));
     let (mut objects_scanned, mut list_requests) = (0, 0);
-    for expanded in prefix.expand(now, window) {
+    for expanded in prefix.expand(now, thresholds.fail_after) {
         let had_match = found.found() > 0;
         let mut pages = client
             .list_objects_v2()
@@ -51,10 +50,11 @@ pub async fn list(
             break;
         }
     }
-    let (newest, previous) = found.into_pair();
+    let (newest, previous, future) = found.finish();
     Ok(Listing {
         newest,
         previous,
+        future,
         objects_scanned,
         list_requests,
     })

@@ -9,10 +9,15 @@ use globset::GlobMatcher;
 use super::newest::NewestTwo;
 use super::{BackupObject, Listing};
 
-/// Reads `dir` (blocking: call it off the async runtime). Only failing to read the directory
-/// itself is an error: a file that vanishes while it is read (rotation) is passed over.
-pub fn list(dir: &Path, matcher: Option<&GlobMatcher>) -> std::io::Result<Listing> {
-    let mut found = NewestTwo::default();
+/// Reads `dir` (blocking: call it off the async runtime), trusting files modified up to
+/// `trusted_until`. Only failing to read the directory itself is an error: a file that
+/// vanishes while it is read (rotation) is passed over.
+pub fn list(
+    dir: &Path,
+    matcher: Option<&GlobMatcher>,
+    trusted_until: DateTime<Utc>,
+) -> std::io::Result<Listing> {
+    let mut found = NewestTwo::trusting_until(trusted_until);
     let mut objects_scanned = 0;
     for entry in std::fs::read_dir(dir)? {
         let entry = entry?;
@@ -36,10 +41,11 @@ pub fn list(dir: &Path, matcher: Option<&GlobMatcher>) -> std::io::Result<Listin
             });
         }
     }
-    let (newest, previous) = found.into_pair();
+    let (newest, previous, future) = found.finish();
     Ok(Listing {
         newest,
         previous,
+        future,
         objects_scanned,
         list_requests: 0,
     })

@@ -22,7 +22,8 @@ use serde::Serialize;
 use crate::s3::{self, SpacesSettings};
 
 pub use health::Thresholds;
-use health::assess;
+use health::{NO_BACKUP, assess};
+pub use newest::FutureBackups;
 pub use prefix::KeyPrefix;
 pub use settings::{BackupSettings, BackupSource};
 pub use size::format_size;
@@ -64,6 +65,8 @@ pub struct BackupReport {
     pub newest: Option<BackupObject>,
     pub previous: Option<BackupObject>,
     pub age_seconds: Option<i64>,
+    /// Matching backups dated more than `BACKUP_CLOCK_SKEW` ahead: not trusted as the newest.
+    pub future_dated: FutureBackups,
     /// Objects (or files) seen in the listing, matching or not.
     pub objects_scanned: u64,
     /// ListObjectsV2 requests sent (0 for a local directory).
@@ -81,17 +84,20 @@ impl BackupReport {
             newest: None,
             previous: None,
             age_seconds: None,
+            future_dated: FutureBackups::default(),
             objects_scanned: 0,
             list_requests: 0,
         }
     }
 }
 
-/// What a source found: the newest matching backup, the one before it, and the cost.
+/// What a source found: the newest trusted matching backup, the one before it, those dated
+/// in the future, and the cost.
 #[derive(Debug)]
 struct Listing {
     newest: Option<BackupObject>,
     previous: Option<BackupObject>,
+    future: FutureBackups,
     objects_scanned: u64,
     list_requests: u64,
 }
@@ -108,8 +114,7 @@ pub async fn check(
     let listing = match &settings.source {
         BackupSource::Bucket { bucket, prefix } => {
             let client = s3::client(spaces).await?;
-            let window = settings.thresholds.fail_after;
-            bucket::list(&client, bucket, prefix, matcher, now, window)
+            bucket::list(&client, bucket, prefix, matcher, now, &settings.thresholds)
                 .await
                 .map_err(|err| {
                     anyhow!(
@@ -121,8 +126,9 @@ pub async fn check(
         }
         BackupSource::Dir(path) => {
             let (path, matcher) = (path.clone(), matcher.cloned());
+            let trusted_until = settings.thresholds.trusted_until(now);
             tokio::task::spawn_blocking(move || {
-                dir::list(&path, matcher.as_ref()).map_err(|err| {
+                dir::list(&path, matcher.as_ref(), trusted_until).map_err(|err| {
                     anyhow!(
                         "cannot read BACKUP_DIR {}: {err}; check the path and that this user may read it",
                         path.display()
@@ -142,13 +148,21 @@ pub async fn check(
     let verdict = assess(
         listing.newest.as_ref(),
         listing.previous.as_ref(),
+        &listing.future,
         now,
         &settings.thresholds,
     );
     let reason = match (&listing.newest, matcher) {
-        (None, Some(glob)) => format!("{} matching {}", verdict.reason, glob.glob()),
+        (None, Some(glob)) => verdict.reason.replacen(
+            NO_BACKUP,
+            &format!("{NO_BACKUP} matching {}", glob.glob()),
+            1,
+        ),
         _ => verdict.reason,
     };
+    if listing.future.count > 0 {
+        tracing::warn!("{source}: {reason}");
+    }
     Ok(BackupReport {
         source,
         checked_at: now,
@@ -157,6 +171,7 @@ pub async fn check(
         newest: listing.newest,
         previous: listing.previous,
         age_seconds: verdict.age_seconds,
+        future_dated: listing.future,
         objects_scanned: listing.objects_scanned,
         list_requests: listing.list_requests,
     })

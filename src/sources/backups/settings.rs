@@ -14,6 +14,9 @@ use crate::units::format_age;
 
 const DEFAULT_WARN_AFTER: Duration = Duration::from_secs(26 * 3600);
 const DEFAULT_FAIL_AFTER: Duration = Duration::from_secs(50 * 3600);
+/// Clocks on different machines drift by seconds; a backup dated further ahead than this is
+/// a wrong clock, not a fresh backup.
+const DEFAULT_CLOCK_SKEW: Duration = Duration::from_secs(5 * 60);
 /// A backup older than this is failed whatever the settings say; it also bounds the prefixes
 /// a dated `BACKUP_PREFIX` expands to.
 const MAX_FAIL_AFTER: Duration = Duration::from_secs(366 * 24 * 3600);
@@ -117,6 +120,7 @@ impl BackupSettings {
                 parse_size,
             )?
             .unwrap_or(1);
+        let clock_skew = env.duration("BACKUP_CLOCK_SKEW", DEFAULT_CLOCK_SKEW)?;
         Ok(Some(BackupSettings {
             source,
             match_glob,
@@ -124,6 +128,7 @@ impl BackupSettings {
                 warn_after,
                 fail_after,
                 min_size,
+                clock_skew,
             },
         }))
     }
@@ -159,6 +164,7 @@ mod tests {
                 warn_after: Duration::from_secs(26 * 3600),
                 fail_after: Duration::from_secs(50 * 3600),
                 min_size: 1,
+                clock_skew: Duration::from_secs(300),
             }
         );
         let whole_bucket = load(&[("BACKUP_BUCKET", "backups")]).unwrap().unwrap();
@@ -173,6 +179,7 @@ mod tests {
             ("BACKUP_WARN_AFTER", "2h"),
             ("BACKUP_FAIL_AFTER", "1d"),
             ("BACKUP_MIN_SIZE", "10MiB"),
+            ("BACKUP_CLOCK_SKEW", "1m"),
         ])
         .unwrap()
         .unwrap();
@@ -185,6 +192,7 @@ mod tests {
         assert_eq!(settings.thresholds.warn_after, Duration::from_secs(7200));
         assert_eq!(settings.thresholds.fail_after, Duration::from_secs(86400));
         assert_eq!(settings.thresholds.min_size, 10 << 20);
+        assert_eq!(settings.thresholds.clock_skew, Duration::from_secs(60));
     }
 
     #[test]
@@ -208,6 +216,10 @@ mod tests {
         );
         assert!(
             message(&[("BACKUP_DIR", "/d"), ("BACKUP_FAIL_AFTER", "400days")]).contains("366 days")
+        );
+        assert!(
+            message(&[("BACKUP_DIR", "/d"), ("BACKUP_CLOCK_SKEW", "0s")])
+                .starts_with(r#"BACKUP_CLOCK_SKEW: "0s" is not a duration"#)
         );
         assert_eq!(
             message(&[("BACKUP_DIR", "/d"), ("BACKUP_MIN_SIZE", "big")]),

@@ -25,6 +25,7 @@ pub fn render(report: &BackupReport) -> String {
             }),
         ),
         ("size", newest.map_or_else(missing, |o| format_size(o.size))),
+        ("future-dated", future_dated(report)),
         ("status", report.status.to_string()),
         ("reason", report.reason.clone()),
         (
@@ -42,15 +43,27 @@ pub fn render(report: &BackupReport) -> String {
         .collect()
 }
 
+/// `none`, or how many backups are dated too far ahead to be trusted, and the furthest date.
+fn future_dated(report: &BackupReport) -> String {
+    match report.future_dated.furthest {
+        None => "none".to_string(),
+        Some(furthest) => format!(
+            "{}, the furthest {} (not trusted)",
+            report.future_dated.count,
+            furthest.to_rfc3339_opts(SecondsFormat::Secs, true)
+        ),
+    }
+}
+
 #[cfg(test)]
 mod tests {
-    use super::super::{BackupObject, BackupStatus};
+    use super::super::{BackupObject, BackupStatus, FutureBackups};
     use super::*;
 
     #[test]
     fn one_row_per_field_with_dashes_for_what_is_missing() {
         let checked_at = "2025-11-10T12:00:00Z".parse().unwrap();
-        let report = BackupReport {
+        let mut report = BackupReport {
             source: "s3://backups/db/".into(),
             checked_at,
             status: BackupStatus::Success,
@@ -62,6 +75,7 @@ mod tests {
             }),
             previous: None,
             age_seconds: Some(36_000),
+            future_dated: FutureBackups::default(),
             objects_scanned: 2500,
             list_requests: 3,
         };
@@ -73,12 +87,22 @@ newest           db/2025-11-10.sql.gz
 time             2025-11-10T02:00:00Z
 age              10h
 size             1.5 KiB
+future-dated     none
 status           success
 reason           newest backup is 10h old
 previous         -
 objects scanned  2500
 list requests    3
 "
+        );
+        report.future_dated = FutureBackups {
+            count: 2,
+            furthest: Some("2025-12-10T02:00:00Z".parse().unwrap()),
+        };
+        assert!(
+            render(&report).contains(
+                "\nfuture-dated     2, the furthest 2025-12-10T02:00:00Z (not trusted)\n"
+            )
         );
     }
 }
