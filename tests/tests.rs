@@ -9,5 +9,7 @@ mod config_docs;
 mod generate;
 mod kuma;
 mod layers;
+mod s3_errors;
+mod s3_requests;
 mod synthetic_kuma_shapes;
 mod upload;
