@@ -8,6 +8,7 @@ mod cli;
 mod config_docs;
 mod generate;
 mod kuma;
+mod kuma_urls;
 mod layers;
 mod s3_errors;
 mod s3_requests;
