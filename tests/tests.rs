@@ -6,6 +6,7 @@ mod support;
 mod backups;
 mod cli;
 mod config_docs;
+mod container;
 mod generate;
 mod kuma;
 mod kuma_urls;
