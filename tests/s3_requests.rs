@@ -126,7 +126,17 @@ async fn every_operation_sends_content_md5_and_no_flexible_checksums() {
 
 /// A HOME whose `~/.aws` would break or redirect every request if it were read: FIPS and
 /// dual-stack endpoints (which cannot be combined with a custom endpoint), another region and
-/// endpoint, and keys of its own.
+/// endpoint, and keys of its own; `AWS_PROFILE` selects it, and `AWS_*` variables say the same.
+fn hostile_aws_env(home: &tempfile::TempDir) -> Vec<(&'static str, String)> {
+    vec![
+        ("HOME", home.path().display().to_string()),
+        ("AWS_PROFILE", "bogus".to_string()),
+        ("AWS_USE_FIPS_ENDPOINT", "true".to_string()),
+        ("AWS_ENDPOINT_URL", "http://127.0.0.1:9".to_string()),
+        ("AWS_REGION", "mars-east-1".to_string()),
+    ]
+}
+
 fn hostile_aws_home() -> tempfile::TempDir {
     let home = tempfile::tempdir().unwrap();
     let aws = home.path().join(".aws");
@@ -164,9 +174,10 @@ async fn with_spaces_keys_the_shared_aws_config_and_profile_are_not_read() {
     let home = hostile_aws_home();
     let dir = tempfile::tempdir().unwrap();
     let mut env = proxy.env(moto, &bucket);
+    env.extend(hostile_aws_env(&home));
     env.extend([
-        ("HOME", home.path().display().to_string()),
-        ("AWS_PROFILE", "bogus".to_string()),
+        ("AWS_ACCESS_KEY_ID", "ENVKEY".to_string()),
+        ("AWS_SECRET_ACCESS_KEY", "env-secret".to_string()),
     ]);
     let (code, _, stderr) = run(dir.path(), &["generate", "--upload"], &env).into_text();
     assert_eq!(code, 0, "{stderr}");
@@ -194,10 +205,7 @@ async fn without_spaces_keys_the_standard_chain_gives_only_the_credentials() {
         .env(moto, &bucket)
         .into_iter()
         .filter(|(key, _)| !matches!(*key, "SPACES_KEY" | "SPACES_SECRET"))
-        .chain([
-            ("HOME", home.path().display().to_string()),
-            ("AWS_PROFILE", "bogus".to_string()),
-        ])
+        .chain(hostile_aws_env(&home))
         .collect();
     let (code, _, stderr) = run(dir.path(), &["generate", "--upload"], &env).into_text();
     assert_eq!(code, 0, "{stderr}");

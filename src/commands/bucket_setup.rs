@@ -98,7 +98,7 @@ pub async fn command(settings: &Settings, args: &BucketSetupArgs) -> anyhow::Res
             .any(|origin| !allowed.contains(&origin.as_str()))
         {
             anyhow::bail!(
-                "set CORS on {bucket} but it reads back origins {allowed:?}, not {origins:?}"
+                "set CORS on {bucket} but it reads back origins {allowed:?}, not {origins:?}; check that SPACES_ENDPOINT is a service that keeps bucket CORS rules"
             );
         }
         anyhow::Ok(())

@@ -99,8 +99,9 @@ fn default_region(endpoint: Option<&reqwest::Url>) -> String {
 /// Builds the S3 client for `spaces` from these settings alone: region, endpoint and
 /// addressing style as given (no probing), bounded timeouts, the standard retry mode, and
 /// checksums only where an operation requires them. With `SPACES_KEY`/`SPACES_SECRET` those
-/// are the credentials and nothing else is read: no `AWS_*` variable, no `AWS_PROFILE`, no
-/// shared config or credentials file (a `use_fips_endpoint` there would break every request).
+/// are the credentials and nothing else is read: no `AWS_PROFILE`, no shared config or
+/// credentials file (a `use_fips_endpoint` there would break every request), no `AWS_*`
+/// credential, region or endpoint variable.
 /// Without them, the credentials (and only they) come from the standard AWS chain.
 pub async fn client(spaces: &SpacesSettings) -> anyhow::Result<Client> {
     let region = Region::new(spaces.region.clone());
