@@ -216,3 +216,27 @@ async fn a_stored_object_that_cannot_be_verified_is_reported_published_and_faile
         );
     }
 }
+
+#[tokio::test]
+async fn a_check_that_runs_out_of_time_after_the_upload_is_reported_published() {
+    let moto = Moto::shared();
+    let bucket = moto.create_bucket("slowhead").await;
+    let proxy = RecordingProxy::start(moto, |request| {
+        (request.method == "HEAD").then(Reply::never)
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let env = proxy.env(moto, &bucket);
+    let (code, _, stderr) = run(
+        dir.path(),
+        &["--timeout", "3s", "generate", "--upload"],
+        &env,
+    )
+    .into_text();
+    assert_eq!(code, 1, "{stderr}");
+    let summary = stderr.lines().last().unwrap();
+    let expected = format!(
+        "published, but verification failed: verifying s3://{bucket}/status.json: no answer within 2s 700ms"
+    );
+    assert!(summary.contains(&expected), "{summary}");
+    assert!(stored_object(moto, &bucket, "status.json").await.is_some());
+}
