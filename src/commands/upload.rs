@@ -54,12 +54,13 @@ pub async fn upload_within(
             verify(target, web, body, stored),
         )
         .await;
-    Ok(match verified {
-        Ok(checked) => checked?,
+    match verified {
+        Ok(checked) => Ok(checked?),
         Err(overrun) => Err(Unverified {
             reason: overrun.to_string(),
-        })?,
-    })
+        }
+        .into()),
+    }
 }
 
 /// The summary of a run whose upload failed, when the failure leaves the document published
