@@ -1,5 +1,6 @@
-//! The one HTTP client of a run (Uptime Kuma, the public URL check, the push ping): pooled
-//! connections, gzip, a per-request timeout, optional private CA, and a capped body reader.
+//! The HTTP clients of a run (Uptime Kuma; the public URL check and the push ping): pooled
+//! connections, gzip, a per-request timeout, optional private CA, a redirect rule, and a
+//! capped body reader.
 
 use std::fmt;
 use std::path::Path;
@@ -15,18 +16,82 @@ pub const MAX_BODY_BYTES: usize = 16 * 1024 * 1024;
 
 pub const USER_AGENT: &str = concat!("status/", env!("CARGO_PKG_VERSION"));
 
-/// Builds the shared client. `ca_cert` is a PEM file whose certificates are trusted in
-/// addition to the system roots (there is deliberately no switch to accept any certificate).
+/// Redirects in a row before a request fails (reqwest's default).
+const MAX_REDIRECTS: usize = 10;
+
+/// Which redirects a client follows.
+#[derive(Debug, Clone)]
+pub enum Redirects {
+    /// Up to [`MAX_REDIRECTS`], to any URL.
+    Anywhere,
+    /// Only within the origin (scheme, host and port) of the URL in `setting`; a redirect
+    /// elsewhere fails the request with [`OffOriginRedirect`]. The configured address is then
+    /// the only server that can answer (a login page or another host cannot stand in for it).
+    WithinOriginOf {
+        url: reqwest::Url,
+        setting: &'static str,
+    },
+}
+
+impl Redirects {
+    fn policy(self) -> reqwest::redirect::Policy {
+        let (url, setting) = match self {
+            Redirects::Anywhere => return reqwest::redirect::Policy::limited(MAX_REDIRECTS),
+            Redirects::WithinOriginOf { url, setting } => (url, setting),
+        };
+        let origin = url.origin();
+        reqwest::redirect::Policy::custom(move |attempt| {
+            if attempt.previous().len() > MAX_REDIRECTS {
+                attempt.error(format!("more than {MAX_REDIRECTS} redirects"))
+            } else if attempt.url().origin() == origin {
+                attempt.follow()
+            } else {
+                let error = OffOriginRedirect {
+                    to: attempt.url().origin().ascii_serialization(),
+                    origin: origin.ascii_serialization(),
+                    setting,
+                };
+                attempt.error(error)
+            }
+        })
+    }
+}
+
+/// A redirect out of the configured URL's origin, refused. Only origins are named: a redirect
+/// target's path or query may carry a token.
+#[derive(Debug)]
+pub struct OffOriginRedirect {
+    to: String,
+    origin: String,
+    setting: &'static str,
+}
+
+impl fmt::Display for OffOriginRedirect {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "redirected to {}, outside the origin of {} ({}), so not followed",
+            self.to, self.setting, self.origin
+        )
+    }
+}
+
+impl std::error::Error for OffOriginRedirect {}
+
+/// Builds a client. `ca_cert` is a PEM file whose certificates are trusted in addition to the
+/// system roots (there is deliberately no switch to accept any certificate).
 pub fn client(
     request_timeout: Duration,
     ca_cert: Option<&Path>,
     ca_setting: &str,
+    redirects: Redirects,
 ) -> anyhow::Result<reqwest::Client> {
     let mut builder = reqwest::Client::builder()
         .user_agent(USER_AGENT)
         .timeout(request_timeout)
         .connect_timeout(request_timeout.min(Duration::from_secs(10)))
         .pool_idle_timeout(Duration::from_secs(30))
+        .redirect(redirects.policy())
         .gzip(true);
     if let Some(path) = ca_cert {
         let pem = std::fs::read(path).map_err(|err| {

@@ -84,13 +84,18 @@ async fn s3_errors_name_the_bucket_and_the_fix() {
         .send()
         .await
         .unwrap_err();
+    let bucket = |name| status::s3::BucketSetting {
+        setting: "BACKUP_BUCKET",
+        name,
+    };
     assert_eq!(
-        status::s3::describe_error(&err, "no-such-bucket"),
-        "bucket no-such-bucket does not exist: check the bucket name, SPACES_ENDPOINT and SPACES_REGION"
+        status::s3::describe_error(&err, bucket("no-such-bucket"), &moto.spaces()),
+        "bucket no-such-bucket does not exist (HTTP 404): check BACKUP_BUCKET, SPACES_ENDPOINT and SPACES_REGION"
     );
 
     let mut unreachable = moto.spaces();
-    unreachable.endpoint = Some(closed_port_url().parse().unwrap());
+    let endpoint = closed_port_url();
+    unreachable.endpoint = Some(endpoint.parse().unwrap());
     let client = status::s3::client(&unreachable).await.unwrap();
     let err = client
         .list_objects_v2()
@@ -98,10 +103,10 @@ async fn s3_errors_name_the_bucket_and_the_fix() {
         .send()
         .await
         .unwrap_err();
-    let message = status::s3::describe_error(&err, "backups");
+    let message = status::s3::describe_error(&err, bucket("backups"), &unreachable);
     assert!(
-        message.starts_with("cannot reach the S3 endpoint for bucket backups (")
-            && message.ends_with("): check SPACES_ENDPOINT and the network"),
+        message.starts_with(&format!("cannot reach {endpoint} for bucket backups ("))
+            && message.ends_with("; no HTTP answer): check SPACES_ENDPOINT and the network"),
         "{message}"
     );
 }
@@ -137,10 +142,14 @@ async fn missing_bucket_is_unknown_with_one_clear_line() {
     assert_eq!(code, 1, "the source could not be read");
     assert_eq!(report["status"], "unknown");
     let expected = format!(
-        "cannot list s3://never-created/db/ at {}: bucket never-created does not exist: check the bucket name, SPACES_ENDPOINT and SPACES_REGION",
+        "cannot list s3://never-created/db/ at {}: bucket never-created does not exist (HTTP 404): check BACKUP_BUCKET, SPACES_ENDPOINT and SPACES_REGION",
         moto.endpoint()
     );
     assert_eq!(report["reason"], expected.as_str());
+    assert_eq!(
+        report["list_requests"], 1,
+        "the one request sent, though it failed"
+    );
     let lines: Vec<_> = stderr.lines().collect();
     assert_eq!(lines.len(), 1, "{stderr}");
     assert!(
@@ -296,8 +305,8 @@ async fn refused_connection_is_unknown_with_one_clear_line() {
     let reason = report["reason"].as_str().unwrap();
     assert!(
         reason.starts_with(&format!(
-            "cannot list s3://backups/db/ at {endpoint}: cannot reach the S3 endpoint for bucket backups ("
-        )) && reason.ends_with("): check SPACES_ENDPOINT and the network"),
+            "cannot list s3://backups/db/ at {endpoint}: cannot reach {endpoint} for bucket backups ("
+        )) && reason.ends_with("; no HTTP answer): check SPACES_ENDPOINT and the network"),
         "{reason}"
     );
     assert_eq!(stderr.lines().count(), 1, "{stderr}");

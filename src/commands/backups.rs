@@ -7,7 +7,7 @@ use crate::commands::settings::Settings;
 use crate::config::ConfigError;
 use crate::run::deadline::Deadline;
 use crate::run::outcome::Exit;
-use crate::sources::backups::{self, BackupReport};
+use crate::sources::backups::{self, BackupReport, ReadCost};
 
 /// Exit 0 when the source was read (whatever the health), 1 when it could not be (the report
 /// then says unknown), 2 when backups are not configured.
@@ -20,10 +20,11 @@ pub async fn command(settings: &Settings, args: &ReportArgs) -> anyhow::Result<E
     };
     let now = Utc::now();
     let source = backup_settings.source.describe();
+    let cost = ReadCost::default();
     let checked = Deadline::after(settings.timeout)
         .run(
             &source,
-            backups::check(backup_settings, &settings.spaces, now),
+            backups::check_counted(backup_settings, &settings.spaces, now, &cost),
         )
         .await;
     let failure = match checked {
@@ -35,7 +36,7 @@ pub async fn command(settings: &Settings, args: &ReportArgs) -> anyhow::Result<E
         Err(overrun) => overrun.to_string(),
     };
     tracing::error!("{failure}");
-    let report = BackupReport::unknown(source, now, failure);
+    let report = BackupReport::unknown(source, now, failure, &cost);
     print_report(&report, args.json)?;
     Ok(Exit::Failure)
 }

@@ -11,7 +11,7 @@ use crate::config::ConfigError;
 use crate::publish::upload::MISSING_BUCKET;
 use crate::run::deadline::Deadline;
 use crate::run::outcome::Exit;
-use crate::s3;
+use crate::s3::{self, BucketSetting};
 
 /// How long browsers may cache the preflight answer.
 const MAX_AGE_SECONDS: i32 = 3600;
@@ -57,14 +57,25 @@ pub async fn command(settings: &Settings, args: &BucketSetupArgs) -> anyhow::Res
         .as_deref()
         .ok_or_else(|| ConfigError::new(MISSING_BUCKET))?;
     let client = s3::client(&settings.spaces).await?;
+    let status_bucket = BucketSetting {
+        setting: "STATUS_BUCKET",
+        name: bucket,
+    };
     let work = async {
         client
             .put_bucket_cors()
             .bucket(bucket)
             .cors_configuration(rule(origins.clone())?)
+            .customize()
+            .mutate_request(s3::checksum::content_md5_only)
             .send()
             .await
-            .map_err(|err| anyhow!("cannot set CORS: {}", s3::describe_error(&err, bucket)))?;
+            .map_err(|err| {
+                anyhow!(
+                    "cannot set CORS: {}",
+                    s3::describe_error(&err, status_bucket, &settings.spaces)
+                )
+            })?;
         let stored = client
             .get_bucket_cors()
             .bucket(bucket)
@@ -73,7 +84,7 @@ pub async fn command(settings: &Settings, args: &BucketSetupArgs) -> anyhow::Res
             .map_err(|err| {
                 anyhow!(
                     "set CORS but cannot read it back: {}",
-                    s3::describe_error(&err, bucket)
+                    s3::describe_error(&err, status_bucket, &settings.spaces)
                 )
             })?;
         let allowed: Vec<&str> = stored
@@ -87,7 +98,7 @@ pub async fn command(settings: &Settings, args: &BucketSetupArgs) -> anyhow::Res
             .any(|origin| !allowed.contains(&origin.as_str()))
         {
             anyhow::bail!(
-                "set CORS on {bucket} but it reads back origins {allowed:?}, not {origins:?}"
+                "set CORS on {bucket} but it reads back origins {allowed:?}, not {origins:?}; check that SPACES_ENDPOINT is a service that keeps bucket CORS rules"
             );
         }
         anyhow::Ok(())

@@ -12,7 +12,7 @@ use crate::publish::upload::MISSING_BUCKET;
 use crate::publish::write::directory_of;
 use crate::run::deadline::{Budget, Deadline};
 use crate::run::outcome::Exit;
-use crate::s3;
+use crate::s3::{self, BucketSetting};
 use crate::sources::{backups, kuma};
 use crate::units::wire_name;
 
@@ -124,12 +124,12 @@ async fn check_status_bucket(settings: &Settings, deadline: Deadline) -> Item {
             .bucket(bucket)
             .send()
             .await
-            .map_err(|err| match err.as_service_error() {
-                // HeadBucket's 404 has no body, so no error code to describe.
-                Some(head) if head.is_not_found() => anyhow::anyhow!(
-                    "bucket {bucket} does not exist: check STATUS_BUCKET, SPACES_ENDPOINT and SPACES_REGION"
-                ),
-                _ => anyhow::anyhow!(s3::describe_error(&err, bucket)),
+            .map_err(|err| {
+                let status_bucket = BucketSetting {
+                    setting: "STATUS_BUCKET",
+                    name: bucket,
+                };
+                anyhow::anyhow!(s3::describe_error(&err, status_bucket, &settings.spaces))
             })?;
         let credentials = match &settings.spaces.key {
             Some(key) => format!("SPACES_KEY {key}"),

@@ -8,7 +8,7 @@ use tokio::task::JoinHandle;
 
 use crate::cli::GenerateArgs;
 use crate::commands::settings::{Settings, check_required};
-use crate::commands::upload::upload_within;
+use crate::commands::upload::{published_anyway, upload_within};
 use crate::document::{self, OverrideState, StatusDocument};
 use crate::publish::upload::{MISSING_BUCKET, Target};
 use crate::publish::write::write_atomically;
@@ -276,10 +276,13 @@ async fn publish(
                 .chain(published.degraded().map(str::to_string))
                 .collect(),
         }),
-        Err(error) => Err(RunFailure::after(
-            error,
-            summary(&format!("{wrote}; upload FAILED")),
-        )),
+        Err(error) => {
+            let done = published_anyway(&error).unwrap_or_else(|| "upload FAILED".to_string());
+            Err(RunFailure::after(
+                error,
+                summary(&format!("{wrote}; {done}")),
+            ))
+        }
     }
 }
 

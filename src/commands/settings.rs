@@ -69,7 +69,12 @@ impl Settings {
     /// too: the push URL is usually on the same Kuma.
     pub fn web_client(&self) -> anyhow::Result<reqwest::Client> {
         let ca_cert = self.kuma.as_ref().and_then(|kuma| kuma.ca_cert.as_deref());
-        crate::http::client(self.timeout, ca_cert, "KUMA_CA_CERT")
+        crate::http::client(
+            self.timeout,
+            ca_cert,
+            "KUMA_CA_CERT",
+            crate::http::Redirects::Anywhere,
+        )
     }
 
     /// Warns once when the env file (which holds secrets) is readable by group or others.

@@ -10,7 +10,7 @@ use chrono::{DateTime, Utc};
 use crate::cli::UploadArgs;
 use crate::commands::settings::Settings;
 use crate::document::StatusDocument;
-use crate::publish::upload::{Published, Target, publish};
+use crate::publish::upload::{Published, Target, Unverified, store, verify};
 use crate::run::deadline::Budget;
 use crate::run::lock;
 use crate::run::outcome::{Exit, Reporter, RunEnd, RunFailure};
@@ -35,22 +35,43 @@ pub async fn command(settings: &Settings, args: &UploadArgs) -> anyhow::Result<E
         .await)
 }
 
-/// Uploads `body` within the run's publishing deadline. Cancelled at the deadline, the bucket
-/// keeps the previous object or the complete new one, never a partial one.
+/// Uploads `body` and verifies it within the run's publishing deadline. Cancelled before the
+/// bucket answered the upload, the bucket keeps the previous object or the complete new one,
+/// never a partial one; once it has stored the new one, any failure to verify it is
+/// [`Unverified`]: the object is live.
 pub async fn upload_within(
     target: &Target,
     web: &reqwest::Client,
     body: &[u8],
     budget: Budget,
 ) -> anyhow::Result<Published> {
-    let label = format!("upload to {}", target.location());
-    budget
-        .upload()
-        .run(&label, publish(target, web, body))
+    let deadline = budget.upload();
+    let location = target.location();
+    let stored = deadline
+        .run(&format!("upload to {location}"), store(target, body))
         .await
         .context(
             "the bucket keeps the previous object or the complete new one, never a partial one",
-        )?
+        )??;
+    let verified = deadline
+        .run(
+            &format!("verifying {location}"),
+            verify(target, web, body, stored),
+        )
+        .await;
+    match verified {
+        Ok(checked) => Ok(checked?),
+        Err(overrun) => Err(Unverified {
+            reason: overrun.to_string(),
+        }
+        .into()),
+    }
+}
+
+/// The summary of a run whose upload failed, when the failure leaves the document published
+/// (stored, but not verified): the object is live, whatever else went wrong.
+pub fn published_anyway(error: &anyhow::Error) -> Option<String> {
+    error.downcast_ref::<Unverified>().map(ToString::to_string)
 }
 
 /// Refuses (unless `force`) a document dated more than [`MAX_AHEAD`] in the future or older
@@ -118,7 +139,13 @@ async fn upload_file(
     )?;
     let target = Target::new(&settings.upload, &settings.spaces).await?;
     let _lock = lock::acquire(&settings.publish.lock_file)?;
-    let published = upload_within(&target, web, &body, budget).await?;
+    let published = upload_within(&target, web, &body, budget)
+        .await
+        .map_err(|error| RunFailure {
+            summary: published_anyway(&error)
+                .map(|done| format!("{done}; from {}", path.display())),
+            error,
+        })?;
     if settings.logging.verbosity >= 1 {
         // Valid UTF-8: it parsed as JSON above.
         crate::output::print(&String::from_utf8_lossy(&body))?;

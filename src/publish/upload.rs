@@ -4,7 +4,9 @@
 use std::fmt;
 use std::time::Duration;
 
-use anyhow::{anyhow, bail};
+use anyhow::anyhow;
+use aws_sdk_s3::config::http::HttpResponse;
+use aws_sdk_s3::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_s3::primitives::ByteStream;
 use aws_sdk_s3::types::ObjectCannedAcl;
 use base64::Engine as _;
@@ -14,7 +16,7 @@ use md5::{Digest, Md5};
 use super::public_copy::{PreviousCopy, PublicCopy, ReadBack, cache_time, check_public_copy};
 use super::public_url::{PublicCheck, PublicUrl};
 use crate::config::{ConfigError, EnvSource};
-use crate::s3::{self, SpacesSettings};
+use crate::s3::{self, BucketSetting, SpacesSettings};
 
 /// The Content-Type status.json is stored with, and verified against.
 const CONTENT_TYPE: &str = "application/json";
@@ -66,6 +68,7 @@ pub struct Target {
     client: aws_sdk_s3::Client,
     bucket: String,
     settings: UploadSettings,
+    spaces: SpacesSettings,
     public: PublicCheck,
 }
 
@@ -88,6 +91,7 @@ impl Target {
             client: s3::client(spaces).await?,
             bucket,
             settings: upload.clone(),
+            spaces: spaces.clone(),
             public,
         })
     }
@@ -96,6 +100,17 @@ impl Target {
     /// deadline and of its errors.
     pub fn location(&self) -> String {
         format!("s3://{}/{}", self.bucket, self.settings.key)
+    }
+
+    fn describe<E>(&self, err: &SdkError<E, HttpResponse>) -> String
+    where
+        E: ProvideErrorMetadata + std::error::Error + 'static,
+    {
+        let bucket = BucketSetting {
+            setting: "STATUS_BUCKET",
+            name: &self.bucket,
+        };
+        s3::describe_error(err, bucket, &self.spaces)
     }
 }
 
@@ -130,53 +145,36 @@ impl fmt::Display for Published {
     }
 }
 
+/// The bucket stored the new object (PutObject succeeded), but checking it failed or did not
+/// finish: the object is live, so the run must say it published, and still fail.
+#[derive(Debug)]
+pub struct Unverified {
+    pub reason: String,
+}
+
+impl fmt::Display for Unverified {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "published, but verification failed: {}", self.reason)
+    }
+}
+
+impl std::error::Error for Unverified {}
+
+/// An object the bucket accepted, not yet verified, and what the read-back needs: the copy it
+/// replaced (what a cache may still serve) and when it was sent.
+#[derive(Debug)]
+pub struct Stored {
+    md5: [u8; 16],
+    previous: Option<PreviousCopy>,
+    uploaded_at: DateTime<Utc>,
+}
+
 pub(super) fn md5_of(body: &[u8]) -> [u8; 16] {
     Md5::digest(body).into()
 }
 
 pub(super) fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
-/// Uploads `body`, verifies the stored object and reads the public copy back (unless that is
-/// off). S3 stores an object whole or not at all, and Content-MD5 makes the bucket refuse a
-/// body damaged on the way: a failed or cancelled upload never leaves half a file.
-pub async fn publish(
-    target: &Target,
-    web: &reqwest::Client,
-    body: &[u8],
-) -> anyhow::Result<Published> {
-    let public_url = match &target.public {
-        PublicCheck::Read(url) => Some(url),
-        PublicCheck::Skip(why) => {
-            tracing::info!("{why}");
-            None
-        }
-    };
-    // Only the read-back needs the replaced copy: what a cache may still serve.
-    let previous = match public_url {
-        Some(_) => previous_copy(target).await,
-        None => None,
-    };
-    let uploaded_at = Utc::now();
-    let etag = put_and_verify(target, body).await?;
-    let public = match public_url {
-        Some(url) => {
-            let read_back = ReadBack {
-                previous: previous.as_ref(),
-                cache_time: cache_time(&target.settings.cache_control),
-                uploaded_at,
-            };
-            Some(check_public_copy(web, url, body, &read_back).await)
-        }
-        None => None,
-    };
-    Ok(Published {
-        location: target.location(),
-        bytes: body.len(),
-        etag,
-        public,
-    })
 }
 
 /// The object about to be replaced, if there is one. Not finding out (no object, or any
@@ -195,7 +193,7 @@ async fn previous_copy(target: &Target) -> Option<PreviousCopy> {
             tracing::debug!(
                 "no previous copy of {}: {}",
                 target.location(),
-                s3::describe_error(&err, &target.bucket)
+                target.describe(&err)
             );
             return None;
         }
@@ -207,12 +205,21 @@ async fn previous_copy(target: &Target) -> Option<PreviousCopy> {
     })
 }
 
-/// PutObject with Content-Type, Cache-Control, ACL and Content-MD5, then HeadObject: size,
-/// ETag (the body's MD5 for a single-part upload), Content-Type and Cache-Control as sent.
-async fn put_and_verify(target: &Target, body: &[u8]) -> anyhow::Result<String> {
+/// PutObject with Content-Type, Cache-Control, ACL and Content-MD5. S3 stores an object whole
+/// or not at all, and Content-MD5 makes the bucket refuse a body damaged on the way: a failed
+/// or cancelled upload never leaves half a file.
+pub async fn store(target: &Target, body: &[u8]) -> anyhow::Result<Stored> {
     let settings = &target.settings;
     let md5 = md5_of(body);
-    let location = target.location();
+    // Only the read-back needs the replaced copy: what a cache may still serve.
+    let previous = match &target.public {
+        PublicCheck::Read(_) => previous_copy(target).await,
+        PublicCheck::Skip(why) => {
+            tracing::info!("{why}");
+            None
+        }
+    };
+    let uploaded_at = Utc::now();
     target
         .client
         .put_object()
@@ -227,10 +234,53 @@ async fn put_and_verify(target: &Target, body: &[u8]) -> anyhow::Result<String> 
         .await
         .map_err(|err| {
             anyhow!(
-                "upload to {location} failed: {}",
-                s3::describe_error(&err, &target.bucket)
+                "upload to {} failed: {}",
+                target.location(),
+                target.describe(&err)
             )
         })?;
+    Ok(Stored {
+        md5,
+        previous,
+        uploaded_at,
+    })
+}
+
+/// Checks what the bucket stored (HeadObject) and reads the public copy back (unless that is
+/// off).
+pub async fn verify(
+    target: &Target,
+    web: &reqwest::Client,
+    body: &[u8],
+    stored: Stored,
+) -> Result<Published, Unverified> {
+    let etag = check_stored(target, body, &stored)
+        .await
+        .map_err(|reason| Unverified { reason })?;
+    let public = match &target.public {
+        PublicCheck::Read(url) => {
+            let read_back = ReadBack {
+                previous: stored.previous.as_ref(),
+                cache_time: cache_time(&target.settings.cache_control),
+                uploaded_at: stored.uploaded_at,
+            };
+            Some(check_public_copy(web, url, body, &read_back).await)
+        }
+        PublicCheck::Skip(_) => None,
+    };
+    Ok(Published {
+        location: target.location(),
+        bytes: body.len(),
+        etag,
+        public,
+    })
+}
+
+/// HeadObject: size, ETag (the body's MD5 for a single-part upload), Content-Type and
+/// Cache-Control as sent. `Err`: why the stored object cannot be vouched for.
+async fn check_stored(target: &Target, body: &[u8], stored: &Stored) -> Result<String, String> {
+    let settings = &target.settings;
+    let location = target.location();
     let head = target
         .client
         .head_object()
@@ -238,12 +288,7 @@ async fn put_and_verify(target: &Target, body: &[u8]) -> anyhow::Result<String> 
         .key(&settings.key)
         .send()
         .await
-        .map_err(|err| {
-            anyhow!(
-                "uploaded {location} but cannot verify it: {}",
-                s3::describe_error(&err, &target.bucket)
-            )
-        })?;
+        .map_err(|err| format!("cannot read back {location}: {}", target.describe(&err)))?;
     let etag = head
         .e_tag()
         .unwrap_or_default()
@@ -257,8 +302,8 @@ async fn put_and_verify(target: &Target, body: &[u8]) -> anyhow::Result<String> 
             body.len()
         ));
     }
-    if etag != hex(&md5) {
-        mismatches.push(format!("ETag {etag:?}, body MD5 {}", hex(&md5)));
+    if etag != hex(&stored.md5) {
+        mismatches.push(format!("ETag {etag:?}, body MD5 {}", hex(&stored.md5)));
     }
     if head.content_type() != Some(CONTENT_TYPE) {
         mismatches.push(format!(
@@ -274,10 +319,10 @@ async fn put_and_verify(target: &Target, body: &[u8]) -> anyhow::Result<String> 
         ));
     }
     if !mismatches.is_empty() {
-        bail!(
-            "uploaded {location} but the bucket reports {}; check the endpoint (SPACES_ENDPOINT) is S3-compatible",
+        return Err(format!(
+            "the bucket reports {location} with {}; check the endpoint (SPACES_ENDPOINT) is S3-compatible",
             mismatches.join(", ")
-        );
+        ));
     }
     Ok(etag)
 }

@@ -21,6 +21,8 @@
 //!   (a fixed delay before this response); `Reply::json`, `Reply::text` are shorthands;
 //!   `body_bytes()` reads a reply's body back (to rewrite it);
 //!   `Reply::never()` never answers (like Uptime Kuma 1.23 for an unknown status page).
+//! - `Reply::forward(upstream)` passes the request on and answers what `upstream` answers
+//!   (`s3_proxy` builds a recording proxy in front of moto on it).
 //! - `refused_url()` is a URL on which nothing listens (connection refused).
 //!
 //! The server runs on its own thread and runtime, so sync tests (assert_cmd) and async tests
@@ -111,6 +113,8 @@ pub struct Reply {
     body: Bytes,
     latency: Duration,
     never: bool,
+    /// Answer with what this server answers to the same request (a proxy).
+    forward_to: Option<String>,
 }
 
 impl Reply {
@@ -121,6 +125,17 @@ impl Reply {
             body: Bytes::new(),
             latency: Duration::ZERO,
             never: false,
+            forward_to: None,
+        }
+    }
+
+    /// The answer of `upstream` (`http://host:port`) to the same request: method, path,
+    /// query, headers (but Host) and body are passed on, and its status, headers and body
+    /// passed back.
+    pub fn forward(upstream: &str) -> Reply {
+        Reply {
+            forward_to: Some(upstream.trim_end_matches('/').to_string()),
+            ..Reply::new(502)
         }
     }
 
@@ -310,9 +325,12 @@ async fn answer(
         user_agent: request.header("user-agent").map(str::to_string),
         accept_encoding: request.header("accept-encoding").map(str::to_string),
     });
-    let reply = (state.handler)(&request);
+    let mut reply = (state.handler)(&request);
     if reply.never {
         std::future::pending::<()>().await;
+    }
+    if let Some(upstream) = reply.forward_to.take() {
+        reply = forwarded(&request, &upstream).await;
     }
     if !reply.latency.is_zero() {
         tokio::time::sleep(reply.latency).await;
@@ -327,6 +345,43 @@ async fn answer(
     }
     drop(in_flight);
     Ok(response)
+}
+
+/// `upstream`'s answer to `request`, as a Reply. Headers that describe this hop's framing are
+/// left to each side's HTTP stack; Content-Length is kept (a HEAD answer has no body to
+/// count, but its length is what the client reads).
+async fn forwarded(request: &Request, upstream: &str) -> Reply {
+    let client = reqwest::Client::builder()
+        .no_proxy()
+        .no_gzip()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("forwarding client");
+    let method = reqwest::Method::from_bytes(request.method.as_bytes()).expect("a valid method");
+    let mut headers = request.headers.clone();
+    for hop in [
+        "host",
+        "content-length",
+        "connection",
+        "transfer-encoding",
+        "expect",
+    ] {
+        headers.remove(hop);
+    }
+    let response = client
+        .request(method, format!("{upstream}{}", request.path_and_query()))
+        .headers(headers)
+        .body(request.body.clone())
+        .send()
+        .await
+        .unwrap_or_else(|err| panic!("forwarding to {upstream}: {err}"));
+    let mut reply = Reply::new(response.status().as_u16());
+    for (name, value) in response.headers() {
+        if !["connection", "transfer-encoding"].contains(&name.as_str()) {
+            reply = reply.header(name.as_str(), value.to_str().expect("an ASCII header"));
+        }
+    }
+    reply.body(response.bytes().await.expect("the upstream body"))
 }
 
 /// A URL on 127.0.0.1 where nothing listens: connecting is refused.

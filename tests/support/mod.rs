@@ -6,6 +6,7 @@
 //!   `dashboard_truth`: what its dashboard showed at the capture.
 //! - `moto`: a real S3 server (moto), one per test binary, with bucket and object helpers.
 //! - `publish`: settings and object reads shared by the publishing tests.
+//! - `s3_proxy`: a recording proxy in front of moto (every S3 request the binary sends).
 //! - `schema`: `config/status.schema.json` applied to every document a test sees.
 //! - `synthetic_kuma`: Kuma 2.5.3 bodies for N monitors (the scale harness and benches use it too).
 
@@ -17,6 +18,7 @@ pub mod http_server;
 pub mod kuma_fixtures;
 pub mod moto;
 pub mod publish;
+pub mod s3_proxy;
 pub mod schema;
 pub mod synthetic_kuma;
 

@@ -1,5 +1,7 @@
 //! The bucket source: ListObjectsV2 over the prefix (or the dated prefixes), page by page.
 
+use std::sync::atomic::Ordering;
+
 use aws_sdk_s3::Client;
 use aws_sdk_s3::config::http::HttpResponse;
 use aws_sdk_s3::error::SdkError;
@@ -10,14 +12,14 @@ use globset::GlobMatcher;
 use super::health::Thresholds;
 use super::newest::NewestTwo;
 use super::prefix::KeyPrefix;
-use super::{BackupObject, Listing};
+use super::{BackupObject, Listing, ReadCost};
 
 type ListError = SdkError<ListObjectsV2Error, HttpResponse>;
 
-/// Lists `bucket` under `prefix`. A dated prefix is listed newest first over the prefixes that
-/// `BACKUP_FAIL_AFTER` (back from `now`) can touch, stopping at the first that holds a trusted
-/// match; when that one holds a single match, the next is listed too, for the previous backup
-/// the shrink rule compares against.
+/// Lists `bucket` under `prefix`, counting into `cost` as it goes. A dated prefix is listed
+/// newest first over the prefixes that `BACKUP_FAIL_AFTER` (back from `now`) can touch,
+/// stopping at the first that holds a trusted match; when that one holds a single match, the
+/// next is listed too, for the previous backup the shrink rule compares against.
 pub async fn list(
     client: &Client,
     bucket: &str,
@@ -25,26 +27,37 @@ pub async fn list(
     matcher: Option<&GlobMatcher>,
     now: DateTime<Utc>,
     thresholds: &Thresholds,
+    cost: &ReadCost,
 ) -> Result<Listing, ListError> {
     let mut found = NewestTwo::trusting_until(thresholds.trusted_until(now));
-    let (mut objects_scanned, mut list_requests) = (0, 0);
     for expanded in prefix.expand(now, thresholds.fail_after) {
         let had_match = found.found() > 0;
-        let mut pages = client
-            .list_objects_v2()
-            .bucket(bucket)
-            .prefix(&expanded)
-            .into_paginator()
-            .send();
-        while let Some(page) = pages.next().await {
-            let page = page?;
-            list_requests += 1;
+        let mut continuation: Option<String> = None;
+        loop {
+            // Counted before it is sent: a request that fails or never returns was still made.
+            cost.list_requests.fetch_add(1, Ordering::Relaxed);
+            let page = client
+                .list_objects_v2()
+                .bucket(bucket)
+                .prefix(&expanded)
+                .set_continuation_token(continuation.clone())
+                .send()
+                .await?;
             for object in page.contents() {
-                objects_scanned += 1;
+                cost.objects_scanned.fetch_add(1, Ordering::Relaxed);
                 if let Some(backup) = backup_object(object, &expanded, matcher) {
                     found.offer(backup);
                 }
             }
+            let next = page
+                .next_continuation_token()
+                .filter(|_| page.is_truncated() == Some(true))
+                .map(str::to_string);
+            // A server that hands back the same token would loop forever.
+            if next.is_none() || next == continuation {
+                break;
+            }
+            continuation = next;
         }
         if had_match || found.found() == 2 {
             break;
@@ -55,8 +68,8 @@ pub async fn list(
         newest,
         previous,
         future,
-        objects_scanned,
-        list_requests,
+        objects_scanned: cost.objects_scanned.load(Ordering::Relaxed),
+        list_requests: cost.list_requests.load(Ordering::Relaxed),
     })
 }
 

@@ -15,11 +15,13 @@ mod settings;
 mod size;
 mod table;
 
+use std::sync::atomic::{AtomicU64, Ordering};
+
 use anyhow::{Context, anyhow};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
-use crate::s3::{self, SpacesSettings};
+use crate::s3::{self, BucketSetting, SpacesSettings};
 
 pub use health::Thresholds;
 use health::{NO_BACKUP, assess};
@@ -74,8 +76,14 @@ pub struct BackupReport {
 }
 
 impl BackupReport {
-    /// The report for a source that could not be read: status unknown, `reason` says why.
-    pub fn unknown(source: String, checked_at: DateTime<Utc>, reason: String) -> BackupReport {
+    /// The report for a source that could not be read: status unknown, `reason` says why, and
+    /// what the attempt cost up to then.
+    pub fn unknown(
+        source: String,
+        checked_at: DateTime<Utc>,
+        reason: String,
+        cost: &ReadCost,
+    ) -> BackupReport {
         BackupReport {
             source,
             checked_at,
@@ -85,10 +93,18 @@ impl BackupReport {
             previous: None,
             age_seconds: None,
             future_dated: FutureBackups::default(),
-            objects_scanned: 0,
-            list_requests: 0,
+            objects_scanned: cost.objects_scanned.load(Ordering::Relaxed),
+            list_requests: cost.list_requests.load(Ordering::Relaxed),
         }
     }
+}
+
+/// What reading a bucket has cost so far. It lives outside the read, so the report of a read
+/// that failed or ran out of time still counts the requests it sent.
+#[derive(Debug, Default)]
+pub struct ReadCost {
+    objects_scanned: AtomicU64,
+    list_requests: AtomicU64,
 }
 
 /// What a source found: the newest trusted matching backup, the one before it, those dated
@@ -109,20 +125,42 @@ pub async fn check(
     spaces: &SpacesSettings,
     now: DateTime<Utc>,
 ) -> anyhow::Result<BackupReport> {
+    check_counted(settings, spaces, now, &ReadCost::default()).await
+}
+
+/// [`check`], counting the requests it sends into `cost` as it goes.
+pub async fn check_counted(
+    settings: &BackupSettings,
+    spaces: &SpacesSettings,
+    now: DateTime<Utc>,
+    cost: &ReadCost,
+) -> anyhow::Result<BackupReport> {
     let source = settings.source.describe();
     let matcher = settings.match_glob.as_ref();
     let listing = match &settings.source {
         BackupSource::Bucket { bucket, prefix } => {
             let client = s3::client(spaces).await?;
-            bucket::list(&client, bucket, prefix, matcher, now, &settings.thresholds)
-                .await
-                .map_err(|err| {
-                    anyhow!(
-                        "cannot list {source} at {}: {}",
-                        spaces.describe_endpoint(),
-                        s3::describe_error(&err, bucket)
-                    )
-                })?
+            bucket::list(
+                &client,
+                bucket,
+                prefix,
+                matcher,
+                now,
+                &settings.thresholds,
+                cost,
+            )
+            .await
+            .map_err(|err| {
+                let bucket = BucketSetting {
+                    setting: "BACKUP_BUCKET",
+                    name: bucket,
+                };
+                anyhow!(
+                    "cannot list {source} at {}: {}",
+                    spaces.describe_endpoint(),
+                    s3::describe_error(&err, bucket, spaces)
+                )
+            })?
         }
         BackupSource::Dir(path) => {
             let (path, matcher) = (path.clone(), matcher.cloned());

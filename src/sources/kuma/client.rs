@@ -184,6 +184,8 @@ impl KumaHttp {
         let transport = |err: reqwest::Error| {
             if err.is_timeout() {
                 Problem::Timeout(self.inner.request_timeout)
+            } else if err.is_redirect() {
+                Problem::Redirect(http::describe_transport_error(&err))
             } else {
                 Problem::Transport(http::describe_transport_error(&err))
             }

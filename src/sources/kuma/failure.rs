@@ -46,6 +46,8 @@ pub enum Problem {
     Timeout(Duration),
     /// Connecting or the transfer failed (refused, DNS, TLS, reset).
     Transport(String),
+    /// A redirect out of KUMA_URL's origin (or too many), not followed.
+    Redirect(String),
     /// A non-2xx status; `detail` is Kuma's `msg` (quoted) or a description of the body.
     Status { code: u16, detail: String },
     /// An HTML page where JSON, SVG or metrics were expected.
@@ -65,7 +67,9 @@ impl Problem {
             Problem::Timeout(_) => true,
             Problem::Transport(cause) => !cause.contains("certificate"),
             Problem::Status { code, .. } => *code >= 500,
-            Problem::Html | Problem::TooLarge(_) | Problem::Format(_) => false,
+            Problem::Redirect(_) | Problem::Html | Problem::TooLarge(_) | Problem::Format(_) => {
+                false
+            }
         }
     }
 }
@@ -103,7 +107,7 @@ impl fmt::Display for FetchError {
                 "no answer within {} (KUMA_REQUEST_TIMEOUT)",
                 humantime::format_duration(*limit)
             )?,
-            Problem::Transport(cause) => f.write_str(cause)?,
+            Problem::Transport(cause) | Problem::Redirect(cause) => f.write_str(cause)?,
             Problem::Status { code, detail } => write!(f, "HTTP {code} {detail}")?,
             Problem::Html => write!(f, "answered an HTML page, not {}", self.endpoint.expected())?,
             Problem::TooLarge(cap) => write!(f, "response body is over the {cap}-byte limit")?,
@@ -130,6 +134,9 @@ impl FetchError {
                 "if Uptime Kuma's certificate comes from a private CA, set KUMA_CA_CERT to its PEM file"
             }
             (_, Problem::Transport(_)) => "check KUMA_URL and that Uptime Kuma is running",
+            (_, Problem::Redirect(_)) => {
+                "set KUMA_URL to the address Uptime Kuma answers on itself (redirects are followed only within its origin)"
+            }
             (
                 Endpoint::Metrics,
                 Problem::Status {

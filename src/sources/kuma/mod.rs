@@ -72,6 +72,13 @@ impl KumaSettings {
             );
             return Ok(None);
         };
+        if !url.username().is_empty() || url.password().is_some() {
+            // Named without them: the password must not reach a log.
+            return Err(ConfigError::new(format!(
+                "KUMA_URL: {} holds credentials (user:password@); remove them: Uptime Kuma's API key goes in KUMA_API_KEY, and only /metrics is sent it",
+                crate::http::redact(&url).trim_end_matches('/')
+            )));
+        }
         let status_page = env.string("KUMA_STATUS_PAGE").ok_or_else(|| {
             ConfigError::new(
                 "KUMA_STATUS_PAGE: not set; KUMA_URL is set, so give the slug of a published status page (e.g. main)",
@@ -198,11 +205,16 @@ pub struct KumaReport {
 }
 
 /// The HTTP client for Kuma: pooled connections, gzip, KUMA_REQUEST_TIMEOUT per request,
-/// KUMA_CA_CERT trusted in addition to the system roots.
+/// KUMA_CA_CERT trusted in addition to the system roots, redirects only within KUMA_URL's
+/// origin.
 pub fn http_client(settings: &KumaSettings) -> anyhow::Result<reqwest::Client> {
     crate::http::client(
         settings.request_timeout,
         settings.ca_cert.as_deref(),
         "KUMA_CA_CERT",
+        crate::http::Redirects::WithinOriginOf {
+            url: settings.url.clone(),
+            setting: "KUMA_URL",
+        },
     )
 }
