@@ -14,7 +14,8 @@ Exit codes:
   3  the document was produced/published, but at least one source failed (its fields are unknown/null)
 
 Settings come from (highest first): command-line flags, the process environment, the env file
-(--env-file, default ./.env when present), built-in defaults. See .env.example for every setting.";
+(--env-file or STATUS_ENV_FILE, default ./.env when present), built-in defaults. `status config`
+lists every setting with its value and where it came from.";
 
 /// Publishes the public platform status (Uptime Kuma monitors and backup freshness) as status.json.
 #[derive(Debug, Parser)]
@@ -29,14 +30,10 @@ pub struct Cli {
 
 #[derive(Debug, Args)]
 pub struct GlobalArgs {
-    /// Env file to read settings from [default: ./.env when present]
-    #[arg(
-        long,
-        global = true,
-        value_name = "PATH",
-        env = "STATUS_ENV_FILE",
-        hide_env_values = true
-    )]
+    // The flags that are also settings are read by `config::EnvSource` (not clap's `env`), so a
+    // value from the environment or the env file is parsed, and refused, the same way.
+    /// Env file to read settings from (setting STATUS_ENV_FILE) [default: ./.env when present]
+    #[arg(long, global = true, value_name = "PATH")]
     pub env_file: Option<PathBuf>,
 
     /// More log output (-v debug, -vv trace)
@@ -47,24 +44,12 @@ pub struct GlobalArgs {
     #[arg(short, long, global = true)]
     pub quiet: bool,
 
-    /// Log line format on stderr
-    #[arg(
-        long,
-        global = true,
-        value_enum,
-        env = "STATUS_LOG_FORMAT",
-        hide_env_values = true
-    )]
+    /// Log line format on stderr (setting STATUS_LOG_FORMAT) [default: text]
+    #[arg(long, global = true, value_enum)]
     pub log_format: Option<LogFormat>,
 
-    /// One deadline for the whole run, e.g. 45s or 2m [default: 30s]
-    #[arg(
-        long,
-        global = true,
-        value_name = "DURATION",
-        env = "STATUS_TIMEOUT",
-        hide_env_values = true
-    )]
+    /// One deadline for the whole run, e.g. 45s or 2m (setting STATUS_TIMEOUT) [default: 30s]
+    #[arg(long, global = true, value_name = "DURATION")]
     pub timeout: Option<String>,
 }
 
@@ -82,6 +67,8 @@ pub enum Command {
     Check,
     /// Allow browsers on these origins to GET status.json (CORS rule on the status bucket)
     BucketSetup(BucketSetupArgs),
+    /// List every setting with its value and where it came from (secrets masked)
+    Config(ConfigArgs),
     /// Print a shell completion script
     Completions(CompletionsArgs),
     /// Print the man page (roff), e.g. `status man > /usr/local/share/man/man1/status.1`
@@ -117,6 +104,13 @@ pub struct BucketSetupArgs {
 }
 
 #[derive(Debug, Args)]
+pub struct ConfigArgs {
+    /// Print a fresh .env.example (every setting, its default and why) instead
+    #[arg(long)]
+    pub env_example: bool,
+}
+
+#[derive(Debug, Args)]
 pub struct CompletionsArgs {
     /// The shell to complete for
     pub shell: clap_complete::Shell,
@@ -137,5 +131,21 @@ mod tests {
     #[test]
     fn cli_definition_is_consistent() {
         super::Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn the_flags_of_the_settings_table_exist() {
+        let command = super::Cli::command();
+        for setting in crate::config::table::SETTINGS {
+            if let Some(flag) = setting.flag {
+                assert!(
+                    command
+                        .get_arguments()
+                        .any(|arg| arg.get_long() == flag.strip_prefix("--")),
+                    "{}: no {flag} flag",
+                    setting.name
+                );
+            }
+        }
     }
 }

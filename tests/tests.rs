@@ -5,9 +5,9 @@ mod support;
 
 mod backups;
 mod cli;
-mod config_docs;
 mod generate;
 mod kuma;
 mod layers;
+mod settings;
 mod synthetic_kuma_shapes;
 mod upload;
