@@ -6,9 +6,11 @@
 use std::path::Path;
 use std::time::{Duration, Instant, SystemTime};
 
-use crate::support::moto::Moto;
+use chrono::{DateTime, SecondsFormat, TimeDelta, Timelike, Utc};
+
+use crate::support::http_server::refused_url;
+use crate::support::moto::{Backups, Moto};
 use crate::support::status_command;
-use chrono::{DateTime, TimeDelta, Utc};
 use serde_json::Value;
 use status::sources::backups::{
     BackupObject, BackupReport, BackupSettings, BackupSource, BackupStatus, KeyPrefix, Thresholds,
@@ -90,7 +92,7 @@ async fn s3_errors_name_the_bucket_and_the_fix() {
     );
 
     let mut unreachable = moto.spaces();
-    unreachable.endpoint = Some(closed_port_url().parse().unwrap());
+    unreachable.endpoint = Some(refused_url().parse().unwrap());
     let client = status::s3::client(&unreachable).await.unwrap();
     let err = client
         .list_objects_v2()
@@ -104,16 +106,6 @@ async fn s3_errors_name_the_bucket_and_the_fix() {
             && message.ends_with("): check SPACES_ENDPOINT and the network"),
         "{message}"
     );
-}
-
-/// An http URL on 127.0.0.1 where nothing listens.
-fn closed_port_url() -> String {
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    format!("http://127.0.0.1:{port}")
 }
 
 // --- Buckets, end to end through the binary ---------------------------------------------
@@ -154,23 +146,30 @@ async fn missing_bucket_is_unknown_with_one_clear_line() {
 async fn newest_of_2500_objects_across_3_pages() {
     let moto = Moto::shared();
     let bucket = moto.create_bucket("thousands").await;
-    let older = (0..2499)
-        .map(|i| (format!("db/backup-{i:04}.sql.gz"), body(100)))
-        .collect();
-    moto.put_objects(&bucket, older).await;
-    // Put after all the others and with the greatest key: newest whether or not moto's clock
-    // (whole seconds) has moved on since.
-    moto.put_object(&bucket, "db/backup-2499.sql.gz", body(120))
-        .await;
+    // Written into moto's backend: 2,500 PutObjects through its HTTP server take most of a
+    // minute. One backup every 15 minutes, the newest an hour old.
+    let backups = Backups {
+        count: 2500,
+        newest: whole_seconds(Utc::now() - TimeDelta::hours(1)),
+        spacing: Duration::from_secs(15 * 60),
+        key_format: "db/backup-%Y%m%dT%H%M%S.sql.gz",
+        size: 120,
+    };
+    moto.load(&bucket, &backups).unwrap();
 
     let (code, report, _) = run_backups(moto, &bucket_settings(&bucket, "db/"));
     assert_eq!(code, 0);
-    assert_eq!(report["newest"]["key"], "db/backup-2499.sql.gz");
+    let newest = backups.key(0);
+    assert_eq!(report["newest"]["key"], newest.as_str());
+    assert_eq!(
+        report["newest"]["last_modified"],
+        backups.time(0).to_rfc3339_opts(SecondsFormat::Secs, true)
+    );
     assert_eq!(report["newest"]["size"], 120);
+    assert_eq!(report["previous"]["key"], backups.key(1).as_str());
     assert_eq!(report["objects_scanned"], 2500);
     assert_eq!(report["list_requests"], 3, "1,000 keys per page");
     assert_eq!(report["status"], "success");
-    assert!(report["previous"]["key"].is_string());
 
     // The same, as the table a person reads.
     let dir = tempfile::tempdir().unwrap();
@@ -186,7 +185,7 @@ async fn newest_of_2500_objects_across_3_pages() {
     let table = String::from_utf8(table).unwrap();
     for row in [
         format!("source           s3://{bucket}/db/"),
-        "newest           db/backup-2499.sql.gz".into(),
+        format!("newest           {newest}"),
         "size             120 B".into(),
         "status           success".into(),
         "objects scanned  2500".into(),
@@ -287,7 +286,7 @@ async fn later_time_beats_a_greater_key() {
 #[tokio::test]
 async fn refused_connection_is_unknown_with_one_clear_line() {
     let moto = Moto::shared();
-    let endpoint = closed_port_url();
+    let endpoint = refused_url();
     let mut settings = bucket_settings("backups", "db/");
     settings.push(("SPACES_ENDPOINT", &endpoint));
     let (code, report, stderr) = run_backups(moto, &settings);
@@ -381,6 +380,11 @@ async fn age_of_a_bucket_backup_drives_success_warning_failed() {
     }
 }
 
+/// `time` without its fraction of a second, as moto keeps it.
+fn whole_seconds(time: DateTime<Utc>) -> DateTime<Utc> {
+    time.with_nanosecond(0).unwrap()
+}
+
 /// `db/%Y/%m/%d/` for `now - days_ago`.
 fn day_prefix(now: DateTime<Utc>, days_ago: i64) -> String {
     (now - TimeDelta::days(days_ago))
@@ -392,12 +396,12 @@ fn day_prefix(now: DateTime<Utc>, days_ago: i64) -> String {
 /// the prefix `db/%Y/%m/%d/`.
 async fn check_dated(
     moto: &Moto,
-    old: &[(String, Vec<u8>)],
+    old: &Backups,
     recent: &[String],
     now: DateTime<Utc>,
 ) -> BackupReport {
     let bucket = moto.create_bucket("dated").await;
-    moto.put_objects(&bucket, old.to_vec()).await;
+    moto.load(&bucket, old).unwrap();
     for key in recent {
         moto.put_object(&bucket, key, body(100)).await;
     }
@@ -413,14 +417,13 @@ async fn dated_prefix_lists_only_the_recent_prefixes() {
     let now = Utc::now();
     // Two months of daily folders, one backup each, that a plain `db/` listing would walk
     // through; all older than the 50 hours the dated prefix is listed back to.
-    let history: Vec<_> = (5..=60)
-        .map(|days_ago| {
-            (
-                format!("{}dump.sql.gz", day_prefix(now, days_ago)),
-                body(100),
-            )
-        })
-        .collect();
+    let history = Backups {
+        count: 56,
+        newest: whole_seconds(now - TimeDelta::days(5)),
+        spacing: Duration::from_secs(24 * HOUR),
+        key_format: "db/%Y/%m/%d/dump.sql.gz",
+        size: 100,
+    };
     let key = |days_ago, name: &str| format!("{}{name}", day_prefix(now, days_ago));
     let keys = |report: BackupReport| {
         let key_of = |object: Option<BackupObject>| object.map(|o| o.key);

@@ -3,10 +3,12 @@
 //! - `http_server`: a generic HTTP test server on a real socket (handler closure, latency,
 //!   never-answer replies, request log, connection count).
 //! - `kuma_fixtures`: an Uptime Kuma made of the captured responses, and the dashboard truth.
-//! - `moto`: a real S3 server (moto), one per test binary, with bucket and object helpers.
+//! - `moto`: a real S3 server (moto), one per test binary, with bucket and object helpers and
+//!   in-process loading of many objects (`moto_server.py`); the scale harness starts its own.
 //! - `publish`: settings and object reads shared by the publishing tests.
 //! - `schema`: `config/status.schema.json` applied to every document a test sees.
 //! - `synthetic_kuma`: Kuma 2.5.3 bodies for N monitors (the scale harness and benches use it too).
+//! - `tcp_proxy`: a proxy in front of moto that times each request or cuts a body short.
 
 // The scale harness and the benches include some of these files with `#[path]` and use a part.
 #![allow(dead_code)]
@@ -17,6 +19,7 @@ pub mod moto;
 pub mod publish;
 pub mod schema;
 pub mod synthetic_kuma;
+pub mod tcp_proxy;
 
 use std::path::Path;
 
