@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use status::config::reference;
 use status::config::table::SETTINGS;
 
-use crate::support::status_command;
+use crate::support::{DRY_RUN, run, settings, status_command};
 
 fn repo_path(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join(name)
@@ -215,5 +215,120 @@ fn status_config_env_example_prints_the_file() {
     assert_eq!(
         String::from_utf8(output.stdout).unwrap(),
         reference::env_example()
+    );
+}
+
+// --- Where values come from, and how a bad one is refused ----------------------------------
+
+#[test]
+fn settings_come_from_flag_then_environment_then_env_file_then_default() {
+    let dir = tempfile::tempdir().unwrap();
+    let env_file = dir.path().join(".env");
+    std::fs::write(&env_file, "STATUS_TIMEOUT=from-file\n").unwrap();
+    std::fs::set_permissions(
+        &env_file,
+        std::os::unix::fs::PermissionsExt::from_mode(0o600),
+    )
+    .unwrap();
+
+    // ./.env is read without being named.
+    let (code, _, stderr) = run(dir.path(), DRY_RUN, &[]).into_text();
+    assert_eq!(code, 2, "{stderr}");
+    assert_eq!(
+        stderr.trim(),
+        r#"status: error: --timeout: STATUS_TIMEOUT: "from-file" is not a duration from 1s to 10 years; expected e.g. 45s, 10m, 26h"#
+    );
+    // The process environment beats the file...
+    let (code, _, stderr) =
+        run(dir.path(), DRY_RUN, &settings(&[("STATUS_TIMEOUT", "5s")])).into_text();
+    assert_eq!(code, 0, "{stderr}");
+    // ...and the flag beats both.
+    let args = ["--timeout", "from-flag", "generate", "--dry-run"];
+    let (code, _, stderr) =
+        run(dir.path(), &args, &settings(&[("STATUS_TIMEOUT", "5s")])).into_text();
+    assert_eq!(code, 2);
+    assert!(stderr.contains(r#""from-flag""#), "{stderr}");
+
+    // --env-file names another file; a missing one is a configuration error naming it.
+    std::fs::write(dir.path().join("other.env"), "STATUS_TIMEOUT=from-other\n").unwrap();
+    let args = ["--env-file", "other.env", "generate", "--dry-run"];
+    let (code, _, stderr) = run(dir.path(), &args, &[]).into_text();
+    assert_eq!(code, 2);
+    assert!(stderr.contains(r#""from-other""#), "{stderr}");
+    let args = ["--env-file", "missing.env", "generate", "--dry-run"];
+    let (code, _, stderr) = run(dir.path(), &args, &[]).into_text();
+    assert_eq!(code, 2);
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(
+        stderr.contains("--env-file: cannot read missing.env"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn an_env_file_readable_by_others_is_warned_about_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let env_file = dir.path().join(".env");
+    std::fs::write(&env_file, "STATUS_TIMEOUT=10s\n").unwrap();
+    let chmod = |mode| {
+        std::fs::set_permissions(
+            &env_file,
+            std::os::unix::fs::PermissionsExt::from_mode(mode),
+        )
+        .unwrap()
+    };
+    chmod(0o644);
+    let (code, _, stderr) = run(dir.path(), DRY_RUN, &[]).into_text();
+    assert_eq!(code, 0, "{stderr}");
+    let warnings = stderr.matches("readable by group or others").count();
+    assert_eq!(warnings, 1, "{stderr}");
+    assert!(stderr.contains("chmod 600"), "{stderr}");
+    chmod(0o600);
+    let (_, _, stderr) = run(dir.path(), DRY_RUN, &[]).into_text();
+    assert!(!stderr.contains("readable by group or others"), "{stderr}");
+}
+
+#[test]
+fn bad_values_are_one_line_configuration_errors_never_panics() {
+    let dir = tempfile::tempdir().unwrap();
+    /// Arguments, settings, and the expected error line.
+    type Case = (
+        &'static [&'static str],
+        &'static [(&'static str, &'static str)],
+        &'static str,
+    );
+    let cases: &[Case] = &[
+        (
+            &["--timeout", "9999999999999999999s", "generate", "--dry-run"],
+            &[],
+            r#"STATUS_TIMEOUT: "9999999999999999999s" is not a duration from 1s to 10 years"#,
+        ),
+        (
+            DRY_RUN,
+            &[("STATUS_OUTPUT", "/")],
+            r#"STATUS_OUTPUT: "/" is a directory"#,
+        ),
+        (
+            DRY_RUN,
+            &[("KUMA_URL", "uptime.local")],
+            r#"KUMA_URL: "uptime.local" is not an http(s) URL"#,
+        ),
+        (
+            DRY_RUN,
+            &[("SPACES_PATH_STYLE", "maybe")],
+            r#"SPACES_PATH_STYLE: "maybe" is not a boolean"#,
+        ),
+    ];
+    for (args, pairs, expected) in cases {
+        let (code, stdout, stderr) = run(dir.path(), args, &settings(pairs)).into_text();
+        assert_eq!(code, 2, "{args:?} {pairs:?}: {stderr}");
+        assert!(stdout.is_empty());
+        assert_eq!(stderr.lines().count(), 1, "{stderr}");
+        assert!(stderr.contains(expected), "{stderr}");
+    }
+    assert_eq!(
+        std::fs::read_dir(dir.path()).unwrap().count(),
+        0,
+        "nothing written"
     );
 }

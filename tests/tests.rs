@@ -8,6 +8,8 @@ mod cli;
 mod generate;
 mod kuma;
 mod layers;
+mod logging;
+mod run_guards;
 mod settings;
 mod synthetic_kuma_shapes;
 mod upload;

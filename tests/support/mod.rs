@@ -23,6 +23,14 @@ pub mod tcp_proxy;
 
 use std::path::Path;
 
+/// A dry run with no sources: quick, and what the settings and logging tests look at.
+pub const DRY_RUN: &[&str] = &["generate", "--dry-run"];
+
+/// `pairs` as the settings [`run`] takes.
+pub fn settings(pairs: &[(&'static str, &str)]) -> Vec<(&'static str, String)> {
+    pairs.iter().map(|(k, v)| (*k, v.to_string())).collect()
+}
+
 /// How one run of the binary ended.
 pub struct Run {
     pub code: i32,
