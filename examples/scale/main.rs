@@ -1,8 +1,8 @@
 //! Scale harness: runs the release binary's `status generate --upload` against a fake Uptime
 //! Kuma with N synthetic monitors (fixed latency on every response) and moto holding M backup
 //! objects, and measures wall time, peak RSS, requests and connections, and the critical-path
-//! depth of the run, against the targets of issue 5. Run it with `scripts/bench` (README,
-//! "Benchmarks"); `--help` lists the matrix options.
+//! depth of the run, against the targets of issue 5. Run it with `scripts/bench`
+//! (docs/benchmarks.md); `--help` lists the matrix options.
 
 // The test support the harness shares (it uses only part of some).
 #[allow(dead_code)]
@@ -41,7 +41,7 @@ use crate::tcp_proxy::TcpProxy;
 const API_KEY: &str = "uk1_scaleharnesskey";
 
 #[derive(Parser, Debug)]
-#[command(about = "Scale benchmark of `status generate --upload` (see README, Benchmarks)")]
+#[command(about = "Scale benchmark of `status generate --upload` (see docs/benchmarks.md)")]
 struct Args {
     /// The binary to measure (build it with `cargo build --release`).
     #[arg(long, default_value = concat!(env!("CARGO_MANIFEST_DIR"), "/target/release/status"))]

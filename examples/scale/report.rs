@@ -1,5 +1,5 @@
 //! The numbers of each run, the targets of issue 5 they are checked against, and the markdown
-//! the harness prints (the README's Benchmarks section is this output).
+//! the harness prints (docs/benchmarks.md is this output).
 
 use std::fmt::Write as _;
 use std::path::Path;
