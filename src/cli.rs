@@ -133,18 +133,24 @@ mod tests {
         super::Cli::command().debug_assert();
     }
 
+    /// Each flag of the settings table exists, and its help names the setting and the table's
+    /// default.
     #[test]
-    fn the_flags_of_the_settings_table_exist() {
+    fn the_flags_of_the_settings_table_exist_and_say_their_default() {
         let command = super::Cli::command();
         for setting in crate::config::table::SETTINGS {
-            if let Some(flag) = setting.flag {
-                assert!(
-                    command
-                        .get_arguments()
-                        .any(|arg| arg.get_long() == flag.strip_prefix("--")),
-                    "{}: no {flag} flag",
-                    setting.name
-                );
+            let Some(flag) = setting.flag else { continue };
+            let arg = command
+                .get_arguments()
+                .find(|arg| arg.get_long() == flag.strip_prefix("--"))
+                .unwrap_or_else(|| panic!("{}: no {flag} flag", setting.name));
+            let help = arg.get_help().map(ToString::to_string).unwrap_or_default();
+            assert!(
+                help.contains(&format!("(setting {})", setting.name)),
+                "{help}"
+            );
+            if let Some(default) = setting.default_value() {
+                assert!(help.ends_with(&format!("[default: {default}]")), "{help}");
             }
         }
     }
