@@ -15,7 +15,8 @@ Exit codes:
      unknown/null), the public copy is unreadable, or the override file was refused
 
 Settings come from (highest first): command-line flags, the process environment, the env file
-(--env-file, default ./.env when present), built-in defaults. See .env.example for every setting.";
+(--env-file or STATUS_ENV_FILE, default ./.env when present), built-in defaults. `status config`
+lists every setting with its value and where it came from.";
 
 /// Publishes the public platform status (Uptime Kuma monitors and backup freshness) as status.json.
 #[derive(Debug, Parser)]
@@ -30,14 +31,10 @@ pub struct Cli {
 
 #[derive(Debug, Args)]
 pub struct GlobalArgs {
-    /// Env file to read settings from [default: ./.env when present]
-    #[arg(
-        long,
-        global = true,
-        value_name = "PATH",
-        env = "STATUS_ENV_FILE",
-        hide_env_values = true
-    )]
+    // The flags that are also settings are read by `config::EnvSource` (not clap's `env`), so a
+    // value from the environment or the env file is parsed, and refused, the same way.
+    /// Env file to read settings from (setting STATUS_ENV_FILE) [default: ./.env when present]
+    #[arg(long, global = true, value_name = "PATH")]
     pub env_file: Option<PathBuf>,
 
     /// More log output (-v debug, -vv trace)
@@ -48,24 +45,12 @@ pub struct GlobalArgs {
     #[arg(short, long, global = true)]
     pub quiet: bool,
 
-    /// Log line format on stderr
-    #[arg(
-        long,
-        global = true,
-        value_enum,
-        env = "STATUS_LOG_FORMAT",
-        hide_env_values = true
-    )]
+    /// Log line format on stderr (setting STATUS_LOG_FORMAT) [default: text]
+    #[arg(long, global = true, value_enum)]
     pub log_format: Option<LogFormat>,
 
-    /// One deadline for the whole run, e.g. 45s or 2m [default: 30s]
-    #[arg(
-        long,
-        global = true,
-        value_name = "DURATION",
-        env = "STATUS_TIMEOUT",
-        hide_env_values = true
-    )]
+    /// One deadline for the whole run, e.g. 45s or 2m (setting STATUS_TIMEOUT) [default: 30s]
+    #[arg(long, global = true, value_name = "DURATION")]
     pub timeout: Option<String>,
 }
 
@@ -83,6 +68,8 @@ pub enum Command {
     Check,
     /// Allow browsers on these origins to GET status.json (CORS rule on the status bucket)
     BucketSetup(BucketSetupArgs),
+    /// List every setting with its value and where it came from (secrets masked)
+    Config(ConfigArgs),
     /// Print a shell completion script
     Completions(CompletionsArgs),
     /// Print the man page (roff), e.g. `status man > /usr/local/share/man/man1/status.1`
@@ -118,6 +105,13 @@ pub struct BucketSetupArgs {
 }
 
 #[derive(Debug, Args)]
+pub struct ConfigArgs {
+    /// Print a fresh .env.example (every setting, its default and why) instead
+    #[arg(long)]
+    pub env_example: bool,
+}
+
+#[derive(Debug, Args)]
 pub struct CompletionsArgs {
     /// The shell to complete for
     pub shell: clap_complete::Shell,
@@ -138,5 +132,27 @@ mod tests {
     #[test]
     fn cli_definition_is_consistent() {
         super::Cli::command().debug_assert();
+    }
+
+    /// Each flag of the settings table exists, and its help names the setting and the table's
+    /// default.
+    #[test]
+    fn the_flags_of_the_settings_table_exist_and_say_their_default() {
+        let command = super::Cli::command();
+        for setting in crate::config::table::SETTINGS {
+            let Some(flag) = setting.flag else { continue };
+            let arg = command
+                .get_arguments()
+                .find(|arg| arg.get_long() == flag.strip_prefix("--"))
+                .unwrap_or_else(|| panic!("{}: no {flag} flag", setting.name));
+            let help = arg.get_help().map(ToString::to_string).unwrap_or_default();
+            assert!(
+                help.contains(&format!("(setting {})", setting.name)),
+                "{help}"
+            );
+            if let Some(default) = setting.default_value() {
+                assert!(help.ends_with(&format!("[default: {default}]")), "{help}");
+            }
+        }
     }
 }

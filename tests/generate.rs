@@ -2,32 +2,19 @@
 //! (captured 2.5.3 responses on a real socket) and the moto S3 server. Every document the
 //! binary produces is checked against config/status.schema.json.
 
-use std::path::Path;
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
-
-use crate::support::http_server::{Reply, TestServer, refused_url};
-use crate::support::kuma_fixtures::{KumaFixture, KumaVersion};
+use crate::support::http_server::refused_url;
+use crate::support::kuma_fixtures::KumaVersion;
 use crate::support::moto::Moto;
-use crate::support::publish::{kuma_env, status_bucket_env, stored_object};
+use crate::support::publish::{
+    fresh_kuma, kuma_env, rfc3339, status_bucket_env, stored_object, written,
+};
 use crate::support::run;
 use crate::support::schema::valid_document;
-use chrono::{SecondsFormat, Utc};
+use chrono::Utc;
 use serde_json::{Value, json};
 
 /// The push token of the fixture server's push monitor (MANIFEST "Server setup").
 const PUSH_TOKEN: &str = "TnGfsAE6kVReXWLouAlerkQdOeC4qYp3";
-
-/// The Kuma fixture server with heartbeats as fresh as at capture time.
-fn fresh_kuma() -> TestServer {
-    KumaFixture::new(KumaVersion::V2_5_3)
-        .with_beats_shifted_to_now()
-        .start()
-}
-
-fn written(dir: &Path) -> Value {
-    valid_document(&std::fs::read(dir.join("status.json")).unwrap())
-}
 
 /// Every field unknown/null, and none of the optional keys a source would have added.
 fn assert_all_unknown(document: &Value) {
@@ -41,10 +28,6 @@ fn assert_all_unknown(document: &Value) {
             "schema_version": 1
         })
     );
-}
-
-fn rfc3339(time: chrono::DateTime<Utc>) -> String {
-    time.to_rfc3339_opts(SecondsFormat::Secs, true)
 }
 
 #[test]
@@ -258,77 +241,6 @@ fn a_publishing_run_pings_the_push_monitor_up_with_its_duration() {
     // The push was the last request: the run had finished its work.
     assert_eq!(kuma.requests().last().unwrap().path(), pushes[0].path());
     assert!(!run.stderr.contains(PUSH_TOKEN), "{}", run.stderr);
-}
-
-#[test]
-fn a_kuma_that_never_answers_ends_the_run_within_the_timeout_plus_one_second() {
-    let kuma = TestServer::start(|_| Reply::never());
-    let dir = tempfile::tempdir().unwrap();
-    let started = Instant::now();
-    let run = run(
-        dir.path(),
-        &["--timeout", "3s", "generate"],
-        &kuma_env(&kuma),
-    );
-    let took = started.elapsed();
-    assert!(took < Duration::from_secs(4), "the run took {took:?}");
-    assert_eq!(run.code, 3, "{}", run.stderr);
-    assert!(
-        run.stderr.contains("Uptime Kuma: no answer within 2s"),
-        "{}",
-        run.stderr
-    );
-    assert_eq!(written(dir.path())["platform_status"], "unknown");
-}
-
-#[test]
-fn an_overlapping_run_exits_1_and_leaves_the_file_whole() {
-    let kuma = TestServer::start(|_| Reply::never());
-    let dir = tempfile::tempdir().unwrap();
-    let env = kuma_env(&kuma);
-    let before = b"{\"previous\": \"run\"}\n";
-    std::fs::write(dir.path().join("status.json"), before).unwrap();
-    let first = Command::new(env!("CARGO_BIN_EXE_status"))
-        .env_clear()
-        .current_dir(dir.path())
-        .envs(env.iter().map(|(k, v)| (k, v)))
-        .args(["--timeout", "6s", "generate"])
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    // The first run takes the lock before it asks Kuma anything.
-    let waited = Instant::now();
-    while kuma.requests().is_empty() {
-        assert!(
-            waited.elapsed() < Duration::from_secs(10),
-            "the first run never asked Kuma"
-        );
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    let second = run(dir.path(), &["generate"], &env);
-    assert_eq!(second.code, 1, "{}", second.stderr);
-    assert!(
-        second.stderr.contains(&format!(
-            "another status run (pid {}) holds the lock",
-            first.id()
-        )),
-        "{}",
-        second.stderr
-    );
-    // Even a run that did nothing ends with the summary line, after its error.
-    let last = second.stderr.lines().last().unwrap();
-    assert!(
-        last.contains("INFO") && last.contains("nothing published;") && last.ends_with("exit 1"),
-        "{}",
-        second.stderr
-    );
-    assert_eq!(
-        std::fs::read(dir.path().join("status.json")).unwrap(),
-        before
-    );
-    let first = first.wait_with_output().unwrap();
-    assert_eq!(first.status.code(), Some(3));
-    assert_eq!(written(dir.path())["platform_status"], "unknown");
 }
 
 #[test]

@@ -2,9 +2,6 @@
 //! real moto S3 server (what is stored, with which headers and ACL, and what an anonymous
 //! browser gets) and against endpoints that must never be reached.
 
-use std::io::{Read, Write};
-use std::net::{SocketAddr, TcpListener, TcpStream};
-
 use crate::support::http_server::{Reply, TestServer};
 use crate::support::kuma_fixtures::{KumaFixture, KumaVersion};
 use crate::support::moto::Moto;
@@ -13,6 +10,7 @@ use crate::support::publish::{
 };
 use crate::support::run;
 use crate::support::schema::valid_document;
+use crate::support::tcp_proxy::TcpProxy;
 use chrono::{SecondsFormat, Utc};
 use md5::{Digest, Md5};
 use serde_json::json;
@@ -310,54 +308,15 @@ async fn a_public_url_serving_bytes_never_uploaded_is_a_warning() {
     );
 }
 
-/// A TCP proxy in front of `upstream` that forwards each request's head and only the first
-/// `body_bytes` bytes of its body, then drops both connections: S3 going away mid-upload.
-fn cutting_proxy(upstream: SocketAddr, body_bytes: usize) -> SocketAddr {
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let addr = listener.local_addr().unwrap();
-    std::thread::spawn(move || {
-        for client in listener.incoming() {
-            let Ok(mut client) = client else { continue };
-            std::thread::spawn(move || {
-                let Ok(mut server) = TcpStream::connect(upstream) else {
-                    return;
-                };
-                let mut seen = Vec::new();
-                let mut chunk = [0u8; 4096];
-                while let Ok(read @ 1..) = client.read(&mut chunk) {
-                    let already = seen.len();
-                    seen.extend_from_slice(&chunk[..read]);
-                    let cut = seen
-                        .windows(4)
-                        .position(|w| w == b"\r\n\r\n")
-                        .map(|head_end| head_end + 4 + body_bytes);
-                    let end = cut.map_or(seen.len(), |cut| cut.min(seen.len()));
-                    if server.write_all(&seen[already..end]).is_err()
-                        || cut.is_some_and(|cut| seen.len() >= cut)
-                    {
-                        break;
-                    }
-                }
-                // Dropping both streams closes them: the request stays incomplete.
-            });
-        }
-    });
-    addr
-}
-
 #[tokio::test]
 async fn an_upload_cut_off_mid_body_leaves_no_object_and_the_local_file_written() {
     let moto = Moto::shared();
     let bucket = moto.create_bucket("cut").await;
-    let upstream: SocketAddr = moto
-        .endpoint()
-        .trim_start_matches("http://")
-        .parse()
-        .unwrap();
-    let proxy = cutting_proxy(upstream, 10);
+    // S3 going away after 10 bytes of the document.
+    let proxy = TcpProxy::cutting(moto.addr(), 10);
     let dir = tempfile::tempdir().unwrap();
     let mut env = status_bucket_env(moto, &bucket);
-    env.push(("SPACES_ENDPOINT", format!("http://{proxy}")));
+    env.push(("SPACES_ENDPOINT", proxy.url()));
     // The proxy forwards requests only, never answers: with the public read-back off, the
     // PutObject is the first request (the read-back heads the replaced object first).
     env.push(("STATUS_PUBLIC_URL", "off".to_string()));

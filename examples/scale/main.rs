@@ -1,22 +1,27 @@
 //! Scale harness: runs the release binary's `status generate --upload` against a fake Uptime
 //! Kuma with N synthetic monitors (fixed latency on every response) and moto holding M backup
 //! objects, and measures wall time, peak RSS, requests and connections, and the critical-path
-//! depth of the run, against the targets of issue 5. Run it with `scripts/bench` (README,
-//! "Benchmarks"); `--help` lists the matrix options.
+//! depth of the run, against the targets of issue 5. Run it with `scripts/bench`
+//! (docs/benchmarks.md); `--help` lists the matrix options.
 
-// The harness uses only part of the shared test server.
+// The test support the harness shares (it uses only part of some).
 #[allow(dead_code)]
 #[path = "../../tests/support/http_server.rs"]
 mod http_server;
+#[allow(dead_code)]
+#[path = "../../tests/support/moto.rs"]
+mod moto;
 #[path = "../../tests/support/synthetic_kuma.rs"]
 mod synthetic_kuma;
+#[allow(dead_code)]
+#[path = "../../tests/support/tcp_proxy.rs"]
+mod tcp_proxy;
 
+mod backup_store;
 mod child;
 mod critical_path;
 mod fake_kuma;
-mod moto;
 mod report;
-mod s3_proxy;
 
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -27,16 +32,16 @@ use std::time::Duration;
 use anyhow::{Context, bail};
 use clap::Parser;
 
+use crate::backup_store::Layout;
 use crate::fake_kuma::{FakeKuma, KumaServer};
-use crate::moto::{Layout, Moto};
 use crate::report::{Cell, Row};
-use crate::s3_proxy::CountingProxy;
+use crate::tcp_proxy::TcpProxy;
 
 /// The API key the fake Kuma's /metrics accepts (a made-up one, in Kuma's `uk<id>_` format).
 const API_KEY: &str = "uk1_scaleharnesskey";
 
 #[derive(Parser, Debug)]
-#[command(about = "Scale benchmark of `status generate --upload` (see README, Benchmarks)")]
+#[command(about = "Scale benchmark of `status generate --upload` (see docs/benchmarks.md)")]
 struct Args {
     /// The binary to measure (build it with `cargo build --release`).
     #[arg(long, default_value = concat!(env!("CARGO_MANIFEST_DIR"), "/target/release/status"))]
@@ -113,7 +118,6 @@ async fn run(args: Args) -> anyhow::Result<()> {
             args.binary.display()
         );
     }
-    let python = moto::python()?;
     println!("{}", report::machine()?);
 
     let size = std::fs::metadata(&args.binary)?.len();
@@ -138,9 +142,10 @@ async fn run(args: Args) -> anyhow::Result<()> {
     store.dedup();
     for (objects, layout) in store {
         eprintln!("scale: loading {objects} objects ({layout:?}) into moto");
-        let moto = tokio::task::block_in_place(|| Moto::start(&python, objects, layout))?;
-        loads.push((objects, layout, moto.load));
-        let proxy = CountingProxy::start(moto.addr).await?;
+        let (moto, load) = tokio::task::block_in_place(|| backup_store::start(objects, layout))?;
+        loads.push((objects, layout, load));
+        // Counts and times the S3 requests (moto counts nothing itself).
+        let proxy = TcpProxy::start(moto.addr());
         for cell in cells
             .iter()
             .filter(|c| (c.objects, c.layout) == (objects, layout))
@@ -211,7 +216,7 @@ async fn measure(
     args: &Args,
     cell: &Cell,
     kuma: Arc<FakeKuma>,
-    proxy: &CountingProxy,
+    proxy: &TcpProxy,
 ) -> anyhow::Result<Row> {
     let server = KumaServer::start(kuma, cell.latency);
     let workdir = tempfile::tempdir()?;
@@ -223,14 +228,14 @@ async fn measure(
         .args(args.run.split_whitespace())
         .env("KUMA_URL", server.url())
         .env("KUMA_STATUS_PAGE", fake_kuma::SLUG)
-        .env("SPACES_ENDPOINT", format!("http://{}", proxy.addr))
-        .env("SPACES_REGION", "us-east-1")
-        .env("SPACES_KEY", "scale-harness")
-        .env("SPACES_SECRET", "scale-harness")
+        .env("SPACES_ENDPOINT", proxy.url())
+        .env("SPACES_REGION", moto::REGION)
+        .env("SPACES_KEY", moto::ACCESS_KEY)
+        .env("SPACES_SECRET", moto::SECRET_KEY)
         .env("SPACES_PATH_STYLE", "true")
-        .env("BACKUP_BUCKET", moto::BACKUP_BUCKET)
+        .env("BACKUP_BUCKET", backup_store::BACKUP_BUCKET)
         .env("BACKUP_PREFIX", cell.layout.backup_prefix())
-        .env("STATUS_BUCKET", moto::STATUS_BUCKET)
+        .env("STATUS_BUCKET", backup_store::STATUS_BUCKET)
         .env("STATUS_OUTPUT", workdir.path().join("status.json"));
     if cell.api_key {
         command.env("KUMA_API_KEY", API_KEY);

@@ -5,6 +5,7 @@ pub mod backups;
 pub mod bucket_setup;
 pub mod check;
 pub mod completions;
+pub mod config;
 pub mod generate;
 pub mod kuma;
 pub mod settings;
@@ -15,10 +16,12 @@ use crate::run::outcome::Exit;
 
 /// Runs the command line's subcommand to its exit code.
 pub fn run(cli: Cli) -> anyhow::Result<Exit> {
-    // These print from the CLI definition alone: no settings, so a broken .env cannot stop them.
+    // These need no valid settings, so a broken .env cannot stop them.
     match &cli.command {
         Command::Completions(args) => return completions::print_completions(args.shell),
         Command::Man => return completions::print_man(),
+        // Shows the settings even when one is invalid (it says which, and exits 2).
+        Command::Config(args) => return config::command(&cli, args),
         _ => {}
     }
     let settings = settings::Settings::load(&cli)?;
@@ -37,7 +40,9 @@ pub fn run(cli: Cli) -> anyhow::Result<Exit> {
             Command::Check => check::command(&settings).await,
             Command::BucketSetup(args) => bucket_setup::command(&settings, &args).await,
             // Cannot happen: both returned above, before the settings were loaded.
-            Command::Completions(_) | Command::Man => unreachable!("handled before settings"),
+            Command::Completions(_) | Command::Man | Command::Config(_) => {
+                unreachable!("handled before settings")
+            }
         }
     })
 }

@@ -4,6 +4,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use anyhow::Context;
+use clap::ValueEnum;
 
 use crate::cli::Cli;
 use crate::config::{ConfigError, EnvSource};
@@ -32,24 +33,29 @@ pub struct Settings {
 
 impl Settings {
     pub fn load(cli: &Cli) -> anyhow::Result<Settings> {
-        let (mut env, env_file) = EnvSource::load(cli.global.env_file.as_deref())?;
-        env.set_override("STATUS_TIMEOUT", cli.global.timeout.clone());
-        let format = match cli.global.log_format {
-            Some(format) => format,
-            None => match env.choice("STATUS_LOG_FORMAT", &["text", "json"], "text")? {
-                "json" => LogFormat::Json,
-                _ => LogFormat::Text,
-            },
-        };
+        let (env, env_file) = env_source(cli)?;
+        Settings::from_env(&env, env_file, cli)
+    }
+
+    /// Every module's settings from `env`; `cli` gives the options that are not settings.
+    pub fn from_env(
+        env: &EnvSource,
+        env_file: Option<PathBuf>,
+        cli: &Cli,
+    ) -> anyhow::Result<Settings> {
+        // The words of `--log-format` (clap's names of LogFormat's values), so the flag and
+        // the setting take the same ones.
+        let format = env.choice("STATUS_LOG_FORMAT", &["text", "json"], "text")?;
+        let format = LogFormat::from_str(format, true).map_err(ConfigError::new)?;
         let verbosity = if cli.global.quiet {
             -1
         } else {
             cli.global.verbose.min(2) as i8
         };
         let mut unconfigured = Vec::new();
-        let kuma = KumaSettings::from_env(&env, &mut unconfigured)?;
-        let spaces = SpacesSettings::from_env(&env)?;
-        let backups = BackupSettings::from_env(&env, &mut unconfigured)?;
+        let kuma = KumaSettings::from_env(env, &mut unconfigured)?;
+        let spaces = SpacesSettings::from_env(env)?;
+        let backups = BackupSettings::from_env(env, &mut unconfigured)?;
         Ok(Settings {
             logging: LoggingSettings { format, verbosity },
             timeout: env
@@ -59,8 +65,8 @@ impl Settings {
             kuma,
             spaces,
             backups,
-            publish: PublishSettings::from_env(&env)?,
-            upload: UploadSettings::from_env(&env)?,
+            publish: PublishSettings::from_env(env)?,
+            upload: UploadSettings::from_env(env)?,
             unconfigured,
         })
     }
@@ -96,6 +102,22 @@ impl Settings {
     }
 }
 
+/// Where the settings come from: the environment, the env file and the command line's flags
+/// (which win), and the path of the env file read.
+pub fn env_source(cli: &Cli) -> anyhow::Result<(EnvSource, Option<PathBuf>)> {
+    let (mut env, env_file) = EnvSource::load(cli.global.env_file.as_deref())?;
+    env.set_override("STATUS_TIMEOUT", cli.global.timeout.clone());
+    let format = cli
+        .global
+        .log_format
+        .and_then(|format| format.to_possible_value());
+    env.set_override(
+        "STATUS_LOG_FORMAT",
+        format.map(|value| value.get_name().to_string()),
+    );
+    Ok((env, env_file))
+}
+
 /// Settings of the publishing path (`generate`, `upload`, `check`), other than the bucket's.
 #[derive(Debug, Clone)]
 pub struct PublishSettings {
@@ -115,9 +137,7 @@ pub struct PublishSettings {
 
 impl PublishSettings {
     pub fn from_env(env: &EnvSource) -> Result<PublishSettings, ConfigError> {
-        let output = env
-            .path("STATUS_OUTPUT")
-            .unwrap_or_else(|| PathBuf::from("status.json"));
+        let output = env.path_or("STATUS_OUTPUT", "status.json");
         if output.file_name().is_none() || output.is_dir() {
             return Err(ConfigError::new(format!(
                 "STATUS_OUTPUT: {:?} is a directory, not a file; expected a file path such as /var/lib/status/status.json",
@@ -160,4 +180,28 @@ pub fn check_required(settings: &Settings) -> Result<(), ConfigError> {
         ));
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::Parser;
+
+    use super::*;
+
+    /// Every module reads its settings with a source configured, so each default written in
+    /// the code meets the table's check (`config::check_default`, a debug assertion).
+    #[test]
+    fn every_default_in_the_code_is_the_tables() {
+        let cli = Cli::parse_from(["status", "check"]);
+        for source in [("BACKUP_BUCKET", "backups"), ("BACKUP_DIR", "/var/backups")] {
+            let env = EnvSource::from_pairs(&[
+                ("KUMA_URL", "https://kuma.example.com"),
+                ("KUMA_STATUS_PAGE", "main"),
+                source,
+            ]);
+            let settings = Settings::from_env(&env, None, &cli).unwrap();
+            assert_eq!(settings.timeout, Duration::from_secs(30));
+            assert_eq!(settings.publish.output, PathBuf::from("status.json"));
+        }
+    }
 }

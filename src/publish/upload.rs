@@ -39,9 +39,9 @@ pub struct UploadSettings {
 impl UploadSettings {
     pub fn from_env(env: &EnvSource) -> Result<UploadSettings, ConfigError> {
         let key = env
-            .string("STATUS_KEY")
-            .map(|key| key.trim_start_matches('/').to_string())
-            .unwrap_or_else(|| "status.json".to_string());
+            .string_or("STATUS_KEY", "status.json")
+            .trim_start_matches('/')
+            .to_string();
         if key.is_empty() {
             return Err(ConfigError::new(
                 "STATUS_KEY: \"/\" is not an object key; expected e.g. status.json",
@@ -52,9 +52,7 @@ impl UploadSettings {
         Ok(UploadSettings {
             bucket: env.string("STATUS_BUCKET"),
             key,
-            cache_control: env
-                .string("STATUS_CACHE_CONTROL")
-                .unwrap_or_else(|| "public, max-age=300".to_string()),
+            cache_control: env.string_or("STATUS_CACHE_CONTROL", "public, max-age=300"),
             acl: ObjectCannedAcl::from(acl),
             public_url: PublicUrl::from_env(env)?,
             max_age: env.duration("STATUS_MAX_AGE", Duration::from_secs(30 * 60))?,

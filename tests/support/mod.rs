@@ -4,11 +4,13 @@
 //!   never-answer replies, request log, connection count).
 //! - `kuma_fixtures`: an Uptime Kuma made of the captured responses;
 //!   `dashboard_truth`: what its dashboard showed at the capture.
-//! - `moto`: a real S3 server (moto), one per test binary, with bucket and object helpers.
+//! - `moto`: a real S3 server (moto), one per test binary, with bucket and object helpers and
+//!   in-process loading of many objects (`moto_server.py`); the scale harness starts its own.
 //! - `publish`: settings and object reads shared by the publishing tests.
 //! - `s3_proxy`: a recording proxy in front of moto (every S3 request the binary sends).
 //! - `schema`: `config/status.schema.json` applied to every document a test sees.
 //! - `synthetic_kuma`: Kuma 2.5.3 bodies for N monitors (the scale harness and benches use it too).
+//! - `tcp_proxy`: a proxy in front of moto that times each request or cuts a body short.
 
 // The scale harness and the benches include some of these files with `#[path]` and use a part.
 #![allow(dead_code)]
@@ -21,8 +23,17 @@ pub mod publish;
 pub mod s3_proxy;
 pub mod schema;
 pub mod synthetic_kuma;
+pub mod tcp_proxy;
 
 use std::path::Path;
+
+/// A dry run with no sources: quick, and what the settings and logging tests look at.
+pub const DRY_RUN: &[&str] = &["generate", "--dry-run"];
+
+/// `pairs` as the settings [`run`] takes.
+pub fn settings(pairs: &[(&'static str, &str)]) -> Vec<(&'static str, String)> {
+    pairs.iter().map(|(k, v)| (*k, v.to_string())).collect()
+}
 
 /// How one run of the binary ended.
 pub struct Run {

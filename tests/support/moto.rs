@@ -1,40 +1,41 @@
-//! A real S3-compatible server for the tests: moto's `moto_server` (PyPI `moto[server]`).
+//! A real S3-compatible server for the tests and the scale harness: moto (PyPI `moto[server]`),
+//! run by `moto_server.py` so objects can also be loaded straight into its backend.
 //!
 //! ```ignore
-//! let moto = Moto::shared();                     // started once per test binary
-//! let bucket = moto.create_bucket("backups").await; // a fresh, uniquely named bucket
-//! moto.put_objects(&bucket, objects).await;      // many objects, in bounded parallel
+//! let moto = Moto::shared();                        // the tests' server, started once
+//! let bucket = moto.create_bucket("backups").await;  // a fresh, uniquely named bucket
 //! let modified = moto.put_object(&bucket, "db/a.sql.gz", body).await; // its LastModified
-//! status_command(dir).envs(moto.env())           // SPACES_* for the binary under test
-//! status::sources::backups::check(&settings, &moto.spaces(), now)  // or the library, same server
-//! moto.client()                                  // a plain SDK client for anything else
+//! moto.load(&bucket, &Backups { count: 2500, .. });  // thousands of objects in a blink
+//! status_command(dir).envs(moto.env())              // SPACES_* for the binary under test
+//! status::sources::backups::check(&settings, &moto.spaces(), now)  // or the library
+//! moto.client()                                     // a plain SDK client for anything else
 //! ```
 //!
-//! - One server per test binary, on a free 127.0.0.1 port, shared by its tests (each test makes
-//!   its own bucket). It is started on first use and counts as ready when `GET /moto-api/`
-//!   answers 200.
-//! - The binary is `$STATUS_TEST_MOTO_SERVER`, else `.venv-test/bin/moto_server` in the repo
-//!   (what `scripts/test` installs), else `moto_server` on `PATH`. If it cannot be started,
-//!   every test that asks for it fails with one line saying why; nothing is skipped.
-//! - Stopping: Rust never drops statics, so an `atexit` handler closes the server's stdin pipe
-//!   and waits for it to exit. The server runs under a small `sh` wrapper that stops it when
-//!   that pipe closes, which also happens when the test process is killed: no orphan survives.
+//! - [`Moto::shared`] is one server per test binary, shared by its tests (each test makes its
+//!   own bucket), started on first use; [`Moto::start`] is a server of one's own (the scale
+//!   harness), stopped when dropped. Both listen on a port of 127.0.0.1 the system chose.
+//! - The Python is the interpreter of `$STATUS_TEST_MOTO_SERVER` (its `#!` line), else of
+//!   `.venv-test/bin/moto_server` in the repository (what `scripts/test` installs), else
+//!   `python3` on `PATH`. If the server cannot start, every test that asks for it fails with
+//!   one line saying why; nothing is skipped.
+//! - Stopping: the server exits when its stdin closes. Rust never drops statics, so an
+//!   `atexit` handler closes the shared server's stdin and waits; a killed test process closes
+//!   it too, so no orphan survives.
 //! - Clock: moto stamps `LastModified` with its own wall clock at put time, in whole seconds,
-//!   and has no API to set it (moto 5 has no `/moto-api/time/...` endpoint: it answers 404).
-//!   Tests that need ages control the *other* side of the subtraction: they call the library
-//!   with a `now` derived from the `LastModified` moto reports (`put_object` returns it), or use
-//!   age thresholds of hours, far from the seconds a test takes. For "newer than" ordering,
-//!   `put_object_newer_than` re-puts until moto's clock has moved past the given time.
+//!   and its HTTP API cannot set it. Tests that need ages either [`load`](Moto::load) objects
+//!   with chosen times, or control the other side of the subtraction: they call the library
+//!   with a `now` derived from the `LastModified` moto reports (`put_object` returns it). For
+//!   "newer than" ordering, `put_object_newer_than` re-puts until moto's clock has moved on.
 //! - Region: `REGION` is not us-east-1, so CreateBucket needs (and gets) a LocationConstraint,
 //!   as it does on Spaces.
 
-use std::io::{Read, Write};
-use std::net::{Ipv4Addr, SocketAddr, TcpListener, TcpStream};
+use std::io::{BufRead, BufReader, Write};
+use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
 use std::sync::atomic::{AtomicU32, Ordering};
-use std::sync::{Arc, Mutex, OnceLock, PoisonError};
-use std::time::{Duration, Instant};
+use std::sync::{Mutex, OnceLock, PoisonError, mpsc};
+use std::time::Duration;
 
 use aws_sdk_s3::config::{BehaviorVersion, Credentials, Region};
 use aws_sdk_s3::primitives::ByteStream;
@@ -47,29 +48,51 @@ pub const REGION: &str = "eu-west-1";
 pub const ACCESS_KEY: &str = "test-access-key";
 pub const SECRET_KEY: &str = "test-secret-key";
 
-/// Objects put at once by `put_objects`: enough to load thousands in seconds, few enough for
-/// moto's threaded development server.
-const PUT_CONCURRENCY: usize = 16;
+/// The server's Python, started with `python -c`.
+const SERVER_SCRIPT: &str = include_str!("moto_server.py");
 /// moto imports hundreds of modules before it answers: allow for a slow, shared machine.
 const READY_TIMEOUT: Duration = Duration::from_secs(60);
 
-/// Stops the server when its stdin closes (test process exit, even SIGKILL); exits itself, with
-/// the server's status, when the server exits on its own (e.g. the port was taken).
-const WRAPPER: &str = r#"
-exec 3<&0
-"$1" -H 127.0.0.1 -p "$2" </dev/null & server=$!
-{ read -r _ <&3; kill "$server" 2>/dev/null; } & watcher=$!
-wait "$server"; status=$?
-kill "$watcher" 2>/dev/null
-exit "$status"
-"#;
+/// Objects written straight into moto's backend by [`Moto::load`], newest first: object `i`
+/// was last modified `i * spacing` before `newest`.
+#[derive(Debug, Clone)]
+pub struct Backups {
+    pub count: u64,
+    /// The newest object's LastModified (moto keeps whole seconds).
+    pub newest: DateTime<Utc>,
+    pub spacing: Duration,
+    /// strftime pattern applied to an object's time (UTC) to make its key.
+    pub key_format: &'static str,
+    pub size: u64,
+}
+
+impl Backups {
+    /// The LastModified of object `index` (0 is the newest).
+    pub fn time(&self, index: u64) -> DateTime<Utc> {
+        let spacing = chrono::TimeDelta::from_std(self.spacing).unwrap();
+        self.newest - spacing * i32::try_from(index).unwrap()
+    }
+
+    /// The key of object `index`: what moto_server.py names it.
+    pub fn key(&self, index: u64) -> String {
+        self.time(index).format(self.key_format).to_string()
+    }
+}
 
 pub struct Moto {
     endpoint: String,
+    server: Mutex<Option<Server>>,
 }
 
-static SERVER: OnceLock<Result<Moto, String>> = OnceLock::new();
-static PROCESS: Mutex<Option<Child>> = Mutex::new(None);
+/// The running Python process and its command pipes.
+struct Server {
+    child: Child,
+    commands: ChildStdin,
+    answers: BufReader<ChildStdout>,
+    log: PathBuf,
+}
+
+static SHARED: OnceLock<Result<Moto, String>> = OnceLock::new();
 static BUCKETS: AtomicU32 = AtomicU32::new(0);
 
 unsafe extern "C" {
@@ -80,15 +103,117 @@ impl Moto {
     /// The server of this test binary, started on first use. Panics with one line (failing the
     /// test) when it cannot be started.
     pub fn shared() -> &'static Moto {
-        match SERVER.get_or_init(start) {
+        let started = SHARED.get_or_init(|| {
+            let moto = Moto::start()?;
+            // SAFETY: registers a plain function that takes no arguments; atexit only stores
+            // the pointer.
+            unsafe {
+                atexit(stop_shared_at_exit);
+            }
+            Ok(moto)
+        });
+        match started {
             Ok(moto) => moto,
             Err(why) => panic!("moto S3 test server: {why}"),
         }
     }
 
+    /// A server of one's own, stopped when dropped.
+    pub fn start() -> Result<Moto, String> {
+        static STARTED: AtomicU32 = AtomicU32::new(0);
+        let python = python()?;
+        let log = std::env::temp_dir().join(format!(
+            "status-moto-{}-{}.log",
+            std::process::id(),
+            STARTED.fetch_add(1, Ordering::Relaxed)
+        ));
+        let errors = std::fs::File::create(&log)
+            .map_err(|err| format!("cannot create its log {}: {err}", log.display()))?;
+        let mut child = Command::new(&python)
+            .args(["-c", SERVER_SCRIPT])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(errors)
+            .spawn()
+            .map_err(|err| format!("cannot run {}: {err}", python.display()))?;
+        let (commands, stdout) = (child.stdin.take(), child.stdout.take());
+        let (Some(commands), Some(stdout)) = (commands, stdout) else {
+            unreachable!("stdin and stdout were piped above");
+        };
+        // Read the READY line on a thread, so a server that hangs while importing is a
+        // timeout rather than a test that never ends.
+        let (sender, receiver) = mpsc::channel();
+        std::thread::spawn(move || {
+            let mut answers = BufReader::new(stdout);
+            let mut line = String::new();
+            let read = answers.read_line(&mut line);
+            let _ = sender.send((read.map(|_| line), answers));
+        });
+        let ready = receiver.recv_timeout(READY_TIMEOUT);
+        let port = ready.as_ref().ok().and_then(|(line, _)| {
+            let line = line.as_ref().ok()?;
+            line.trim().strip_prefix("READY ")?.parse::<u16>().ok()
+        });
+        let (Some(port), Ok((_, answers))) = (port, ready) else {
+            let _ = child.kill();
+            let _ = child.wait();
+            return Err(format!(
+                "{} did not start it within {READY_TIMEOUT:?}: {}; run scripts/test (it installs moto into .venv-test) or set STATUS_TEST_MOTO_SERVER",
+                python.display(),
+                last_line(&log)
+            ));
+        };
+        Ok(Moto {
+            endpoint: format!("http://127.0.0.1:{port}"),
+            server: Mutex::new(Some(Server {
+                child,
+                commands,
+                answers,
+                log,
+            })),
+        })
+    }
+
     /// `http://127.0.0.1:<port>`
     pub fn endpoint(&self) -> &str {
         &self.endpoint
+    }
+
+    pub fn addr(&self) -> SocketAddr {
+        self.endpoint["http://".len()..]
+            .parse()
+            .expect("the endpoint holds an address")
+    }
+
+    /// Writes `backups` into `bucket` (created when missing) inside the server, without a
+    /// request per object; returns the time moto took.
+    pub fn load(&self, bucket: &str, backups: &Backups) -> Result<Duration, String> {
+        let spec = serde_json::json!({
+            "bucket": bucket,
+            "region": REGION,
+            "count": backups.count,
+            "newest": backups.newest.timestamp(),
+            "spacing": backups.spacing.as_secs(),
+            "key_format": backups.key_format,
+            "size": backups.size,
+        });
+        let mut server = self.server.lock().unwrap_or_else(PoisonError::into_inner);
+        let server = server.as_mut().ok_or("the server was stopped")?;
+        let mut answer = String::new();
+        writeln!(server.commands, "LOAD {spec}")
+            .and_then(|()| server.answers.read_line(&mut answer).map(|_| ()))
+            .map_err(|err| format!("moto server: {err}"))?;
+        answer
+            .trim()
+            .strip_prefix("LOADED ")
+            .and_then(|seconds| seconds.parse().ok())
+            .map(Duration::from_secs_f64)
+            .ok_or_else(|| {
+                format!(
+                    "loading {bucket} failed: {answer:?}; {}",
+                    last_line(&server.log)
+                )
+            })
     }
 
     /// The settings a `status` binary under test needs to reach this server.
@@ -146,7 +271,14 @@ impl Moto {
 
     /// Puts one object and returns the LastModified moto gave it.
     pub async fn put_object(&self, bucket: &str, key: &str, body: Vec<u8>) -> DateTime<Utc> {
-        put(&self.client(), bucket, key, body).await;
+        self.client()
+            .put_object()
+            .bucket(bucket)
+            .key(key)
+            .body(ByteStream::from(body))
+            .send()
+            .await
+            .unwrap_or_else(|err| panic!("put {bucket}/{key}: {err:?}"));
         self.last_modified(bucket, key).await
     }
 
@@ -169,24 +301,6 @@ impl Moto {
         panic!("moto's clock did not pass {than} within 5s");
     }
 
-    /// Puts many objects, `PUT_CONCURRENCY` at a time.
-    pub async fn put_objects(&self, bucket: &str, objects: Vec<(String, Vec<u8>)>) {
-        let client = self.client();
-        let permits = Arc::new(tokio::sync::Semaphore::new(PUT_CONCURRENCY));
-        let mut puts = tokio::task::JoinSet::new();
-        for (key, body) in objects {
-            let permit = permits.clone().acquire_owned().await.unwrap();
-            let (client, bucket) = (client.clone(), bucket.to_string());
-            puts.spawn(async move {
-                put(&client, &bucket, &key, body).await;
-                drop(permit);
-            });
-        }
-        while let Some(done) = puts.join_next().await {
-            done.unwrap();
-        }
-    }
-
     pub async fn last_modified(&self, bucket: &str, key: &str) -> DateTime<Utc> {
         let head = self
             .client()
@@ -199,135 +313,63 @@ impl Moto {
         let modified = head.last_modified().expect("moto sends Last-Modified");
         DateTime::from_timestamp(modified.secs(), modified.subsec_nanos()).unwrap()
     }
-}
 
-async fn put(client: &aws_sdk_s3::Client, bucket: &str, key: &str, body: Vec<u8>) {
-    client
-        .put_object()
-        .bucket(bucket)
-        .key(key)
-        .body(ByteStream::from(body))
-        .send()
-        .await
-        .unwrap_or_else(|err| panic!("put {bucket}/{key}: {err:?}"));
-}
-
-fn server_binary() -> PathBuf {
-    if let Some(path) = std::env::var_os("STATUS_TEST_MOTO_SERVER") {
-        return PathBuf::from(path);
-    }
-    let venv = Path::new(env!("CARGO_MANIFEST_DIR")).join(".venv-test/bin/moto_server");
-    if venv.is_file() {
-        venv
-    } else {
-        PathBuf::from("moto_server")
-    }
-}
-
-fn log_path() -> PathBuf {
-    Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("moto-{}.log", std::process::id()))
-}
-
-fn start() -> Result<Moto, String> {
-    let binary = server_binary();
-    let log = log_path();
-    // A port found free may be taken before moto binds it: try a few.
-    let mut why = String::new();
-    for _ in 0..3 {
-        let port = free_port().map_err(|err| format!("cannot find a free port: {err}"))?;
-        match start_on(&binary, port, &log) {
-            Ok(moto) => return Ok(moto),
-            Err(err) if err.contains("Address already in use") => why = err,
-            Err(err) => return Err(err),
+    /// Closing stdin tells the server to stop; waiting makes the stop synchronous.
+    fn stop(&self) {
+        let server = self
+            .server
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .take();
+        if let Some(Server {
+            mut child,
+            commands,
+            log,
+            ..
+        }) = server
+        {
+            drop(commands);
+            let _ = child.wait();
+            let _ = std::fs::remove_file(log);
         }
     }
-    Err(why)
 }
 
-fn start_on(binary: &Path, port: u16, log: &Path) -> Result<Moto, String> {
-    let output = std::fs::File::create(log)
-        .map_err(|err| format!("cannot create its log {}: {err}", log.display()))?;
-    let errors = output.try_clone().map_err(|err| err.to_string())?;
-    let mut child = Command::new("sh")
-        .args(["-c", WRAPPER, "sh"])
-        .arg(binary)
-        .arg(port.to_string())
-        .stdin(Stdio::piped())
-        .stdout(output)
-        .stderr(errors)
-        .spawn()
-        .map_err(|err| format!("cannot run sh to start {}: {err}", binary.display()))?;
-    let address = SocketAddr::from((Ipv4Addr::LOCALHOST, port));
-    let deadline = Instant::now() + READY_TIMEOUT;
-    loop {
-        if answers_moto_api(address) {
-            break;
-        }
-        if let Ok(Some(status)) = child.try_wait() {
-            return Err(format!(
-                "{} exited ({status}) before answering: {}; run scripts/test (it installs moto into .venv-test) or set STATUS_TEST_MOTO_SERVER",
-                binary.display(),
-                last_line(log)
-            ));
-        }
-        if Instant::now() > deadline {
-            stop(child);
-            return Err(format!(
-                "{} did not answer GET /moto-api/ on {address} within {READY_TIMEOUT:?}: {}",
-                binary.display(),
-                last_line(log)
-            ));
-        }
-        std::thread::sleep(Duration::from_millis(100));
+impl Drop for Moto {
+    fn drop(&mut self) {
+        self.stop();
     }
-    *PROCESS.lock().unwrap_or_else(PoisonError::into_inner) = Some(child);
-    // SAFETY: registers a plain function that takes no arguments; atexit only stores the pointer.
-    unsafe {
-        atexit(stop_at_exit);
-    }
-    Ok(Moto {
-        endpoint: format!("http://{address}"),
-    })
 }
 
-extern "C" fn stop_at_exit() {
+extern "C" fn stop_shared_at_exit() {
     // Must not panic: unwinding out of an `extern "C"` function aborts.
-    let child = PROCESS
-        .lock()
-        .unwrap_or_else(PoisonError::into_inner)
-        .take();
-    if let Some(child) = child {
-        stop(child);
-        let _ = std::fs::remove_file(log_path());
+    if let Some(Ok(moto)) = SHARED.get() {
+        moto.stop();
     }
 }
 
-/// Closing stdin tells the wrapper to stop the server; waiting makes the stop synchronous.
-fn stop(mut child: Child) {
-    drop(child.stdin.take());
-    let _ = child.wait();
-}
-
-fn free_port() -> std::io::Result<u16> {
-    Ok(TcpListener::bind((Ipv4Addr::LOCALHOST, 0))?
-        .local_addr()?
-        .port())
-}
-
-fn answers_moto_api(address: SocketAddr) -> bool {
-    let Ok(mut stream) = TcpStream::connect_timeout(&address, Duration::from_secs(1)) else {
-        return false;
+/// The Python that has moto (see the module comment).
+fn python() -> Result<PathBuf, String> {
+    let venv = Path::new(env!("CARGO_MANIFEST_DIR")).join(".venv-test/bin/moto_server");
+    let server = match std::env::var_os("STATUS_TEST_MOTO_SERVER") {
+        Some(path) => PathBuf::from(path),
+        None if venv.is_file() => venv,
+        None => return Ok(PathBuf::from("python3")),
     };
-    let _ = stream.set_read_timeout(Some(Duration::from_secs(2)));
-    let request =
-        format!("GET /moto-api/ HTTP/1.1\r\nHost: {address}\r\nConnection: close\r\n\r\n");
-    if stream.write_all(request.as_bytes()).is_err() {
-        return false;
-    }
-    let mut status_line = [0u8; 12];
-    stream.read_exact(&mut status_line).is_ok()
-        && status_line.starts_with(b"HTTP/1.")
-        && &status_line[9..12] == b"200"
+    let text = std::fs::read_to_string(&server)
+        .map_err(|err| format!("cannot read {}: {err}", server.display()))?;
+    let shebang = text.lines().next().and_then(|line| line.strip_prefix("#!"));
+    let mut words = shebang.unwrap_or("").split_whitespace();
+    let program = match words.next() {
+        Some(env) if env.ends_with("/env") => words.next(),
+        other => other,
+    };
+    program.map(PathBuf::from).ok_or_else(|| {
+        format!(
+            "{} has no #! line naming its Python; point STATUS_TEST_MOTO_SERVER at the moto_server that pip installed",
+            server.display()
+        )
+    })
 }
 
 /// The last non-empty line of moto's log: the reason it died, usually.

@@ -1,7 +1,31 @@
 //! Settings and checks shared by the publishing tests (`generate`, `upload`, `check`).
 
+use std::path::Path;
+
+use chrono::{DateTime, SecondsFormat, Utc};
+use serde_json::Value;
+
 use super::http_server::{Reply, TestServer};
+use super::kuma_fixtures::{KumaFixture, KumaVersion};
 use super::moto::Moto;
+use super::schema::valid_document;
+
+/// The Kuma fixture server with heartbeats as fresh as at capture time.
+pub fn fresh_kuma() -> TestServer {
+    KumaFixture::new(KumaVersion::V2_5_3)
+        .with_beats_shifted_to_now()
+        .start()
+}
+
+/// The document the run wrote to `dir/status.json`, checked against the schema.
+pub fn written(dir: &Path) -> Value {
+    valid_document(&std::fs::read(dir.join("status.json")).unwrap())
+}
+
+/// `time` as status.json writes times: RFC 3339 UTC with `Z`, whole seconds.
+pub fn rfc3339(time: DateTime<Utc>) -> String {
+    time.to_rfc3339_opts(SecondsFormat::Secs, true)
+}
 
 /// Uptime Kuma settings for a fixture server (status page `main`).
 pub fn kuma_env(server: &TestServer) -> Vec<(&'static str, String)> {

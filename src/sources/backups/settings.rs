@@ -113,13 +113,12 @@ impl BackupSettings {
                 format_age(fail_after)
             )));
         }
-        let min_size = env
-            .parsed(
-                "BACKUP_MIN_SIZE",
-                "is not a size; expected bytes or e.g. 10MiB, 5MB",
-                parse_size,
-            )?
-            .unwrap_or(1);
+        let min_size = env.parsed_or(
+            "BACKUP_MIN_SIZE",
+            "is not a size; expected bytes or e.g. 10MiB, 5MB",
+            parse_size,
+            1,
+        )?;
         let clock_skew = env.duration("BACKUP_CLOCK_SKEW", DEFAULT_CLOCK_SKEW)?;
         Ok(Some(BackupSettings {
             source,
