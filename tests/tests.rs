@@ -9,5 +9,6 @@ mod config_docs;
 mod generate;
 mod kuma;
 mod layers;
+mod safe_paths;
 mod synthetic_kuma_shapes;
 mod upload;
