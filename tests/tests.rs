@@ -9,6 +9,7 @@ mod config_docs;
 mod generate;
 mod kuma;
 mod layers;
+mod log_writes;
 mod safe_paths;
 mod synthetic_kuma_shapes;
 mod upload;
