@@ -168,3 +168,19 @@ fn every_setting_states_its_default_and_the_configuration_doc_agrees() {
     }
     assert!(compared >= 15, "only {compared} literal defaults compared");
 }
+
+#[test]
+fn the_list_of_known_settings_is_the_documented_one() {
+    // The list that typo warnings compare names against (config/names.rs).
+    let known: BTreeSet<String> = status::config::SETTINGS
+        .iter()
+        .map(|name| name.to_string())
+        .collect();
+    let example = env_example_keys();
+    let missing: Vec<_> = example.difference(&known).collect();
+    let extra: Vec<_> = known.difference(&example).collect();
+    assert!(
+        missing.is_empty() && extra.is_empty(),
+        "config::SETTINGS and .env.example differ: missing from SETTINGS {missing:?}, not in .env.example {extra:?}"
+    );
+}

@@ -10,8 +10,10 @@ pub mod kuma;
 pub mod settings;
 pub mod upload;
 
+use std::time::Instant;
+
 use crate::cli::{Cli, Command};
-use crate::run::outcome::Exit;
+use crate::run::outcome::{Exit, log_summary};
 
 /// Runs the command line's subcommand to its exit code.
 pub fn run(cli: Cli) -> anyhow::Result<Exit> {
@@ -21,9 +23,28 @@ pub fn run(cli: Cli) -> anyhow::Result<Exit> {
         Command::Man => return completions::print_man(),
         _ => {}
     }
-    let settings = settings::Settings::load(&cli)?;
-    crate::logging::init(&settings.logging);
-    settings.warn_about_env_file_permissions();
+    let started = Instant::now();
+    let loaded = settings::Settings::load(&cli);
+    crate::logging::init(&loaded.logging);
+    for warning in &loaded.warnings {
+        tracing::warn!("{warning}");
+    }
+    let settings = match loaded.settings {
+        Ok(settings) => settings,
+        Err(errors) => {
+            // Every invalid setting, one line each in the configured log format, then the
+            // summary line every run ends with.
+            for error in &errors {
+                tracing::error!("{error}");
+            }
+            let summary = format!(
+                "configuration: {} error(s) above; nothing done",
+                errors.len()
+            );
+            log_summary(&summary, started.elapsed(), Exit::Config);
+            return Ok(Exit::Config);
+        }
+    };
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()

@@ -1,9 +1,7 @@
 //! The settings of a run, assembled from the settings type each module owns.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
-
-use anyhow::Context;
 
 use crate::cli::Cli;
 use crate::config::{ConfigError, EnvSource};
@@ -30,13 +28,23 @@ pub struct Settings {
     pub unconfigured: Vec<String>,
 }
 
+/// What reading the settings gave: how to log (always known, falling back to the defaults),
+/// what to warn about, and the settings or every error found in them.
+pub struct Loaded {
+    pub logging: LoggingSettings,
+    pub warnings: Vec<String>,
+    pub settings: Result<Settings, Vec<ConfigError>>,
+}
+
 impl Settings {
-    pub fn load(cli: &Cli) -> anyhow::Result<Settings> {
-        let (mut env, env_file) = EnvSource::load(cli.global.env_file.as_deref())?;
-        env.set_override("STATUS_TIMEOUT", cli.global.timeout.clone());
+    /// Reads every setting. A bad value does not stop the reading, so all of them are
+    /// reported together.
+    pub fn load(cli: &Cli) -> Loaded {
+        let mut env = EnvSource::load(cli.global.env_file.as_deref());
+        env.set_flag("STATUS_TIMEOUT", "--timeout", cli.global.timeout.clone());
         let format = match cli.global.log_format {
             Some(format) => format,
-            None => match env.choice("STATUS_LOG_FORMAT", &["text", "json"], "text")? {
+            None => match env.choice("STATUS_LOG_FORMAT", &["text", "json"], "text") {
                 "json" => LogFormat::Json,
                 _ => LogFormat::Text,
             },
@@ -46,23 +54,32 @@ impl Settings {
         } else {
             cli.global.verbose.min(2) as i8
         };
+        let mut warnings = env.warnings().to_vec();
+        warnings.extend(env.file_path().and_then(permissions_warning));
         let mut unconfigured = Vec::new();
-        let kuma = KumaSettings::from_env(&env, &mut unconfigured)?;
-        let spaces = SpacesSettings::from_env(&env)?;
-        let backups = BackupSettings::from_env(&env, &mut unconfigured)?;
-        Ok(Settings {
-            logging: LoggingSettings { format, verbosity },
-            timeout: env
-                .duration("STATUS_TIMEOUT", Duration::from_secs(30))
-                .context("--timeout")?,
-            env_file,
+        let kuma = KumaSettings::from_env(&env, &mut unconfigured);
+        let spaces = SpacesSettings::from_env(&env);
+        let backups = BackupSettings::from_env(&env, &mut unconfigured);
+        let timeout = env.duration("STATUS_TIMEOUT", Duration::from_secs(30));
+        let publish = PublishSettings::from_env(&env);
+        let upload = UploadSettings::from_env(&env);
+        let logging = LoggingSettings { format, verbosity };
+        let settings = env.finish().map(|()| Settings {
+            logging,
+            timeout,
+            env_file: env.file_path().map(Path::to_path_buf),
             kuma,
             spaces,
             backups,
-            publish: PublishSettings::from_env(&env)?,
-            upload: UploadSettings::from_env(&env)?,
+            publish,
+            upload,
             unconfigured,
-        })
+        });
+        Loaded {
+            logging,
+            warnings,
+            settings,
+        }
     }
 
     /// The HTTP client for the push ping and the public URL check. `KUMA_CA_CERT` is trusted
@@ -71,24 +88,19 @@ impl Settings {
         let ca_cert = self.kuma.as_ref().and_then(|kuma| kuma.ca_cert.as_deref());
         crate::http::client(self.timeout, ca_cert, "KUMA_CA_CERT")
     }
+}
 
-    /// Warns once when the env file (which holds secrets) is readable by group or others.
-    pub fn warn_about_env_file_permissions(&self) {
-        #[cfg(unix)]
-        if let Some(path) = &self.env_file {
-            use std::os::unix::fs::PermissionsExt;
-            if let Ok(meta) = std::fs::metadata(path) {
-                let mode = meta.permissions().mode() & 0o777;
-                if mode & 0o077 != 0 {
-                    tracing::warn!(
-                        "env file {} has mode {mode:03o} (readable by group or others) and may hold secrets; run: chmod 600 {}",
-                        path.display(),
-                        path.display()
-                    );
-                }
-            }
-        }
-    }
+/// A warning when the env file (which holds secrets) is readable by group or others.
+fn permissions_warning(path: &Path) -> Option<String> {
+    use std::os::unix::fs::PermissionsExt;
+    let mode = std::fs::metadata(path).ok()?.permissions().mode() & 0o777;
+    (mode & 0o077 != 0).then(|| {
+        format!(
+            "env file {} has mode {mode:03o} (readable by group or others) and may hold secrets; run: chmod 600 {}",
+            path.display(),
+            path.display()
+        )
+    })
 }
 
 /// Settings of the publishing path (`generate`, `upload`, `check`), other than the bucket's.
@@ -107,31 +119,35 @@ pub struct PublishSettings {
 }
 
 impl PublishSettings {
-    pub fn from_env(env: &EnvSource) -> Result<PublishSettings, ConfigError> {
+    /// The publishing settings; an invalid one is recorded in `env`.
+    pub fn from_env(env: &EnvSource) -> PublishSettings {
         let output = env
             .path("STATUS_OUTPUT")
             .unwrap_or_else(|| PathBuf::from("status.json"));
         if output.file_name().is_none() || output.is_dir() {
-            return Err(ConfigError::new(format!(
-                "STATUS_OUTPUT: {:?} is a directory, not a file; expected a file path such as /var/lib/status/status.json",
-                output.display().to_string()
-            )));
+            env.refuse_setting(
+                "STATUS_OUTPUT",
+                format!(
+                    "STATUS_OUTPUT: {:?} is a directory, not a file; expected a file path such as /var/lib/status/status.json",
+                    output.display().to_string()
+                ),
+            );
         }
         let lock_file = env.path("STATUS_LOCK_FILE").unwrap_or_else(|| {
             let mut name = output.clone().into_os_string();
             name.push(".lock");
             PathBuf::from(name)
         });
-        let require = env.word_list("STATUS_REQUIRE", &["kuma", "backups"])?;
-        Ok(PublishSettings {
+        let require = env.word_list("STATUS_REQUIRE", &["kuma", "backups"]);
+        PublishSettings {
             output,
             lock_file,
             override_file: env.path("STATUS_OVERRIDE_FILE"),
-            publish_components: env.bool("STATUS_PUBLISH_COMPONENTS", false)?,
+            publish_components: env.bool("STATUS_PUBLISH_COMPONENTS", false),
             require_kuma: require.iter().any(|source| source == "kuma"),
             require_backups: require.iter().any(|source| source == "backups"),
-            push_url: PushUrl::from_env(env)?,
-        })
+            push_url: PushUrl::from_env(env),
+        }
     }
 }
 

@@ -5,9 +5,8 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 
-use super::size::format_size;
 use super::{BackupObject, BackupStatus};
-use crate::units::format_age;
+use crate::units::{format_age, format_size};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Thresholds {

@@ -12,7 +12,6 @@ mod health;
 pub mod newest;
 mod prefix;
 mod settings;
-mod size;
 mod table;
 
 use anyhow::{Context, anyhow};
@@ -25,7 +24,6 @@ pub use health::Thresholds;
 use health::assess;
 pub use prefix::KeyPrefix;
 pub use settings::{BackupSettings, BackupSource};
-pub use size::format_size;
 pub use table::render;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
