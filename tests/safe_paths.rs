@@ -1,13 +1,16 @@
 //! The files a run writes on the operator's machine, driven through the binary against real
 //! files, symbolic links and FIFOs in a temporary directory: `STATUS_OUTPUT` is replaced only
-//! when it holds a status document, and the lock never writes through anything it did not
-//! create.
+//! when it holds a status document, the lock never writes through anything it did not create,
+//! and `STATUS_MAX_SIZE` caps what is written and sent.
 
 use std::ffi::CString;
 use std::os::unix::ffi::OsStrExt;
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 
+use crate::support::http_server::{Reply, TestServer};
+use crate::support::kuma_fixtures::{KumaFixture, KumaVersion};
+use crate::support::publish::kuma_env;
 use crate::support::{Run, run};
 
 fn mkfifo(path: &Path) {
@@ -192,4 +195,64 @@ fn a_lock_left_by_another_user_names_its_owner_and_the_fix() {
         "{stderr}"
     );
     assert_eq!(std::fs::read(&lock).unwrap(), b"4242\n");
+}
+
+#[test]
+fn generate_refuses_to_write_a_document_over_status_max_size() {
+    let kuma = KumaFixture::new(KumaVersion::V2_5_3)
+        .with_beats_shifted_to_now()
+        .start();
+    let dir = tempfile::tempdir().unwrap();
+    let mut env = kuma_env(&kuma);
+    env.push(("STATUS_PUBLISH_COMPONENTS", "true".into()));
+    let fits = run(dir.path(), &["generate"], &env);
+    assert_eq!(fits.code, 0, "{}", fits.stderr);
+    let size = std::fs::metadata(dir.path().join("status.json"))
+        .unwrap()
+        .len();
+    std::fs::remove_file(dir.path().join("status.json")).unwrap();
+    // One byte less than this very document.
+    env.push(("STATUS_MAX_SIZE", (size - 1).to_string()));
+    let refused = run(dir.path(), &["generate"], &env);
+    assert_eq!(refused.code, 1, "{}", refused.stderr);
+    assert!(
+        refused
+            .stderr
+            .contains(&format!("({size} bytes), over STATUS_MAX_SIZE")),
+        "{}",
+        refused.stderr
+    );
+    assert!(!dir.path().join("status.json").exists());
+    assert!(temp_files(dir.path()).is_empty());
+}
+
+#[test]
+fn upload_refuses_a_document_over_status_max_size_before_any_request() {
+    let bucket = TestServer::start(|_| Reply::new(500));
+    let dir = tempfile::tempdir().unwrap();
+    let document = format!(
+        "{{\"updated_at\": \"{}\", \"platform_status\": \"operational\"}}{}",
+        chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+        " ".repeat(2048)
+    );
+    std::fs::write(dir.path().join("status.json"), &document).unwrap();
+    let env = [
+        ("SPACES_ENDPOINT", bucket.url()),
+        ("SPACES_KEY", "key".to_string()),
+        ("SPACES_SECRET", "secret".to_string()),
+        ("SPACES_PATH_STYLE", "true".to_string()),
+        ("STATUS_BUCKET", "status".to_string()),
+        ("STATUS_MAX_SIZE", "2KiB".to_string()),
+    ];
+    let refused = run(dir.path(), &["upload"], &env);
+    assert_eq!(refused.code, 1, "{}", refused.stderr);
+    assert!(
+        refused.stderr.contains(&format!(
+            "status.json is 2.1 KiB ({} bytes), over STATUS_MAX_SIZE (2.0 KiB); nothing was uploaded",
+            document.len()
+        )),
+        "{}",
+        refused.stderr
+    );
+    assert!(bucket.requests().is_empty(), "{:?}", bucket.requests());
 }

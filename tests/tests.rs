@@ -6,6 +6,7 @@ mod support;
 mod backups;
 mod cli;
 mod config_docs;
+mod document_size;
 mod env_file;
 mod generate;
 mod kuma;

@@ -11,12 +11,12 @@ use crate::commands::settings::{Settings, check_required};
 use crate::commands::upload::upload_within;
 use crate::document::{self, OverrideState, StatusDocument};
 use crate::publish::upload::{MISSING_BUCKET, Target};
-use crate::publish::write::write_atomically;
+use crate::publish::write::{inspect_output, write_atomically};
 use crate::run::deadline::{Budget, Deadline};
 use crate::run::lock;
 use crate::run::outcome::{Exit, Reporter, RunEnd, RunFailure, log_dry_run};
 use crate::sources::{backups, kuma};
-use crate::units::{format_age, wire_name};
+use crate::units::{format_age, format_size, wire_name};
 
 /// What became of one source in this run.
 enum SourceResult<T> {
@@ -211,6 +211,8 @@ async fn run(
         false => None,
     };
     let _lock = lock::acquire(&settings.publish.lock_file)?;
+    // Before the sources are read: a wrong STATUS_OUTPUT is refused at once, not after them.
+    inspect_output(&settings.publish.output)?;
     publish(settings, bucket.as_ref(), web, budget).await
 }
 
@@ -226,6 +228,16 @@ async fn publish(
     let bytes = document.to_json();
     let output = &settings.publish.output;
     let summary = |done: &str| summary_line(&document, now, done);
+    let max_size = settings.publish.max_size;
+    if bytes.len() as u64 > max_size {
+        let error = anyhow::anyhow!(
+            "the document is {} ({} bytes), over STATUS_MAX_SIZE ({}); nothing was written. Publish fewer components (STATUS_PUBLISH_COMPONENTS, KUMA_MONITOR_IDS) or raise STATUS_MAX_SIZE",
+            format_size(bytes.len() as u64),
+            bytes.len(),
+            format_size(max_size)
+        );
+        return Err(RunFailure::after(error, summary("nothing written")));
+    }
     if let Err(error) = write_atomically(output, &bytes) {
         return Err(RunFailure::after(error, summary("nothing written")));
     }
@@ -259,7 +271,15 @@ async fn dry_run(settings: &Settings, budget: Budget) -> anyhow::Result<Exit> {
     }
     let now = Utc::now();
     let (document, degraded) = produce(settings, now, budget).await?;
-    crate::output::print(&String::from_utf8_lossy(&document.to_json()))?;
+    let bytes = document.to_json();
+    if bytes.len() as u64 > settings.publish.max_size {
+        tracing::warn!(
+            "the document is {} bytes, over STATUS_MAX_SIZE ({}): generate would refuse to write it",
+            bytes.len(),
+            format_size(settings.publish.max_size)
+        );
+    }
+    crate::output::print(&String::from_utf8_lossy(&bytes))?;
     let end = RunEnd {
         summary: summary_line(
             &document,

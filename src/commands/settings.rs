@@ -103,6 +103,13 @@ fn permissions_warning(path: &Path) -> Option<String> {
     })
 }
 
+/// `STATUS_MAX_SIZE` by default: room for thousands of components (README, "What it
+/// publishes"), and a bound on what `upload` reads into memory.
+pub const DEFAULT_MAX_SIZE: u64 = 1 << 20;
+
+/// The smallest `STATUS_MAX_SIZE`: a document with every field unknown takes about 180 bytes.
+const MIN_MAX_SIZE: u64 = 1024;
+
 /// Settings of the publishing path (`generate`, `upload`, `check`), other than the bucket's.
 #[derive(Debug, Clone)]
 pub struct PublishSettings {
@@ -112,6 +119,8 @@ pub struct PublishSettings {
     pub lock_file: PathBuf,
     pub override_file: Option<PathBuf>,
     pub publish_components: bool,
+    /// `STATUS_MAX_SIZE`: the largest document `generate` writes and `upload` sends, in bytes.
+    pub max_size: u64,
     /// `STATUS_REQUIRE`: sources that must be configured (a missing one is a ConfigError).
     pub require_kuma: bool,
     pub require_backups: bool,
@@ -144,6 +153,7 @@ impl PublishSettings {
             lock_file,
             override_file: env.path("STATUS_OVERRIDE_FILE"),
             publish_components: env.bool("STATUS_PUBLISH_COMPONENTS", false),
+            max_size: env.size("STATUS_MAX_SIZE", DEFAULT_MAX_SIZE, MIN_MAX_SIZE),
             require_kuma: require.iter().any(|source| source == "kuma"),
             require_backups: require.iter().any(|source| source == "backups"),
             push_url: PushUrl::from_env(env),

@@ -1,7 +1,8 @@
 //! `status upload [FILE]`: validates status.json, refuses a stale one, uploads it to the status
 //! bucket and verifies what the bucket stored.
 
-use std::path::PathBuf;
+use std::io::Read;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use anyhow::{Context, anyhow};
@@ -10,11 +11,12 @@ use chrono::Utc;
 use crate::cli::UploadArgs;
 use crate::commands::settings::Settings;
 use crate::document::StatusDocument;
+use crate::files;
 use crate::publish::upload::{Published, Target, publish};
 use crate::run::deadline::Budget;
 use crate::run::lock;
 use crate::run::outcome::{Exit, Reporter, RunEnd, RunFailure};
-use crate::units::{format_age, format_duration};
+use crate::units::{format_age, format_duration, format_size};
 
 /// `status upload [FILE]`.
 pub async fn command(settings: &Settings, args: &UploadArgs) -> anyhow::Result<Exit> {
@@ -48,6 +50,34 @@ pub async fn upload_within(
         )?
 }
 
+/// Reads the document at `path`, refusing anything that is not a regular file and anything
+/// over `max_size` bytes before reading it into memory.
+fn read_document(path: &Path, max_size: u64) -> anyhow::Result<Vec<u8>> {
+    let cannot_read = || format!("cannot read {} (status generate writes it)", path.display());
+    let file = files::open_regular(path, false).with_context(cannot_read)?;
+    let too_large = |size: u64| {
+        anyhow!(
+            "{} is {} ({size} bytes), over STATUS_MAX_SIZE ({}); nothing was uploaded",
+            path.display(),
+            format_size(size),
+            format_size(max_size)
+        )
+    };
+    let size = file.metadata().with_context(cannot_read)?.len();
+    if size > max_size {
+        return Err(too_large(size));
+    }
+    // The file may grow after the check: read one byte past the cap at most.
+    let mut body = Vec::new();
+    file.take(max_size + 1)
+        .read_to_end(&mut body)
+        .with_context(cannot_read)?;
+    if body.len() as u64 > max_size {
+        return Err(too_large(body.len() as u64));
+    }
+    Ok(body)
+}
+
 async fn upload_file(
     settings: &Settings,
     args: &UploadArgs,
@@ -58,8 +88,7 @@ async fn upload_file(
         .file
         .clone()
         .unwrap_or_else(|| settings.publish.output.clone());
-    let body = std::fs::read(&path)
-        .with_context(|| format!("cannot read {} (status generate writes it)", path.display()))?;
+    let body = read_document(&path, settings.publish.max_size)?;
     let document = StatusDocument::from_json(&body).map_err(|reason| {
         anyhow!(
             "{} is not a valid status document: {reason}; nothing was uploaded",

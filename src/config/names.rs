@@ -39,6 +39,7 @@ pub const SETTINGS: &[&str] = &[
     "STATUS_ACL",
     "STATUS_PUBLIC_URL",
     "STATUS_MAX_AGE",
+    "STATUS_MAX_SIZE",
     "STATUS_LOCK_FILE",
     "KUMA_PUSH_URL",
 ];
