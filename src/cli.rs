@@ -12,6 +12,8 @@ Exit codes:
   1  failure: nothing was published or written
   2  usage or configuration error
   3  the document was produced/published, but at least one source failed (its fields are unknown/null)
+  129  stopped by SIGHUP, 130 by SIGINT, 143 by SIGTERM (128 + the signal's number): sources
+       stopped, no upload started (one in flight may finish), the push monitor pinged down
 
 Settings come from (highest first): command-line flags, the process environment, the env file
 (--env-file, default ./.env when present), built-in defaults. See .env.example for every setting.";

@@ -13,5 +13,6 @@ mod kuma;
 mod layers;
 mod log_writes;
 mod safe_paths;
+mod signals;
 mod synthetic_kuma_shapes;
 mod upload;

@@ -13,6 +13,7 @@ pub mod upload;
 use std::time::Instant;
 
 use crate::cli::{Cli, Command};
+use crate::run::interrupt::Interrupt;
 use crate::run::outcome::{Exit, log_summary};
 
 /// Runs the command line's subcommand to its exit code.
@@ -50,15 +51,32 @@ pub fn run(cli: Cli) -> anyhow::Result<Exit> {
         .enable_all()
         .build()?;
     runtime.block_on(async move {
+        let interrupt = Interrupt::listen()?;
         match cli.command {
-            Command::Kuma(args) => kuma::command(&settings, &args).await,
-            Command::Backups(args) => backups::command(&settings, &args).await,
-            Command::Generate(args) => generate::command(&settings, &args).await,
-            Command::Upload(args) => upload::command(&settings, &args).await,
-            Command::Check => check::command(&settings).await,
-            Command::BucketSetup(args) => bucket_setup::command(&settings, &args).await,
+            // The publishing commands end a signalled run in order (run::interrupt)...
+            Command::Generate(args) => generate::command(&settings, &args, &interrupt).await,
+            Command::Upload(args) => upload::command(&settings, &args, &interrupt).await,
+            // ...the others, which publish nothing, simply stop.
+            Command::Kuma(args) => {
+                stop_on_signal(&interrupt, kuma::command(&settings, &args)).await
+            }
+            Command::Backups(args) => {
+                stop_on_signal(&interrupt, backups::command(&settings, &args)).await
+            }
+            Command::Check => stop_on_signal(&interrupt, check::command(&settings)).await,
+            Command::BucketSetup(args) => {
+                stop_on_signal(&interrupt, bucket_setup::command(&settings, &args)).await
+            }
             // Cannot happen: both returned above, before the settings were loaded.
             Command::Completions(_) | Command::Man => unreachable!("handled before settings"),
         }
     })
+}
+
+/// Runs a command that publishes nothing; a signal stops it with the signal's exit code.
+async fn stop_on_signal(
+    interrupt: &Interrupt,
+    command: impl Future<Output = anyhow::Result<Exit>>,
+) -> anyhow::Result<Exit> {
+    interrupt.run(command).await?
 }

@@ -14,21 +14,27 @@ use crate::document::StatusDocument;
 use crate::files;
 use crate::publish::upload::{Published, Target, publish};
 use crate::run::deadline::Budget;
+use crate::run::interrupt::Interrupt;
 use crate::run::lock;
 use crate::run::outcome::{Exit, Reporter, RunEnd, RunFailure};
 use crate::units::{format_age, format_duration, format_size};
 
 /// `status upload [FILE]`.
-pub async fn command(settings: &Settings, args: &UploadArgs) -> anyhow::Result<Exit> {
+pub async fn command(
+    settings: &Settings,
+    args: &UploadArgs,
+    interrupt: &Interrupt,
+) -> anyhow::Result<Exit> {
     let budget = Budget::start(settings.timeout);
     let web = settings.web_client()?;
     let reporter = Reporter {
         web: &web,
         push_url: settings.publish.push_url.as_ref(),
         budget,
+        interrupt,
     };
     Ok(reporter
-        .run(async |web| upload_file(settings, args, web, budget).await)
+        .run(async |web| upload_file(settings, args, web, budget, interrupt).await)
         .await)
 }
 
@@ -83,6 +89,7 @@ async fn upload_file(
     args: &UploadArgs,
     web: &reqwest::Client,
     budget: Budget,
+    interrupt: &Interrupt,
 ) -> Result<RunEnd, RunFailure> {
     let path: PathBuf = args
         .file
@@ -112,6 +119,7 @@ async fn upload_file(
     }
     let target = Target::new(&settings.upload, &settings.spaces).await?;
     let _lock = lock::acquire(&settings.publish.lock_file)?;
+    interrupt.check()?;
     let published = upload_within(&target, web, &body, budget).await?;
     if settings.logging.verbosity >= 1 {
         // Valid UTF-8: it parsed as JSON above.

@@ -6,6 +6,7 @@
 //! - `moto`: a real S3 server (moto), one per test binary, with bucket and object helpers.
 //! - `publish`: settings and object reads shared by the publishing tests.
 //! - `schema`: `config/status.schema.json` applied to every document a test sees.
+//! - `slow_proxy`: a TCP proxy that delays every answer, to keep a request in flight.
 //! - `synthetic_kuma`: Kuma 2.5.3 bodies for N monitors (the scale harness and benches use it too).
 
 // The scale harness and the benches include some of these files with `#[path]` and use a part.
@@ -16,6 +17,7 @@ pub mod kuma_fixtures;
 pub mod moto;
 pub mod publish;
 pub mod schema;
+pub mod slow_proxy;
 pub mod synthetic_kuma;
 
 use std::path::Path;
