@@ -294,7 +294,7 @@ fn settings_come_from_flag_then_environment_then_env_file_then_default() {
     let (code, _, stderr) = run(dir.path(), &args, &env(&[("STATUS_TIMEOUT", "5s")])).into_text();
     assert_eq!(code, 2);
     assert!(
-        stderr.contains(r#"--timeout: "from-flag" is not"#),
+        stderr.contains(r#"--timeout / STATUS_TIMEOUT: "from-flag" is not"#),
         "{stderr}"
     );
 
@@ -411,12 +411,12 @@ fn bad_values_are_one_line_configuration_errors_never_panics() {
         (
             &["--timeout", "9999999999999999999s", "generate", "--dry-run"],
             &[],
-            r#"--timeout: "9999999999999999999s" is not a duration in whole seconds from 1s to 10 years"#,
+            r#"--timeout / STATUS_TIMEOUT: "9999999999999999999s" is not a duration in whole seconds from 1s to 10 years"#,
         ),
         (
             &["--timeout", "1ns", "generate", "--dry-run"],
             &[],
-            r#"--timeout: "1ns" is not a duration in whole seconds from 1s to 10 years"#,
+            r#"--timeout / STATUS_TIMEOUT: "1ns" is not a duration in whole seconds from 1s to 10 years"#,
         ),
         (
             DRY_RUN,

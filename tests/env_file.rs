@@ -92,7 +92,7 @@ fn every_invalid_setting_is_one_json_line_then_the_summary_then_exit_2() {
         "KUMA_CONCURRENCY: \"0\" is not a whole number from 1 to 256",
         "SPACES_PATH_STYLE: \"maybe\" is not a boolean",
         "BACKUP_MIN_SIZE: \"big\" is not a size",
-        "--timeout: \"1ns\" is not a duration in whole seconds from 1s to 10 years",
+        "--timeout / STATUS_TIMEOUT: \"1ns\" is not a duration in whole seconds from 1s to 10 years",
         "STATUS_MAX_AGE: \"soon\" is not a duration in whole seconds from 1s to 10 years",
     ] {
         assert_eq!(

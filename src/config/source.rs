@@ -110,7 +110,7 @@ impl EnvSource {
     }
 
     /// A command-line flag's value for `key`; it wins over the environment and the env file,
-    /// and a bad one is reported under the flag's name.
+    /// and a bad one is reported under both names.
     pub fn set_flag(&mut self, key: &str, flag: &'static str, value: Option<impl Into<String>>) {
         if let Some(value) = value {
             self.flags.insert(key.to_string(), (flag, value.into()));
@@ -128,10 +128,11 @@ impl EnvSource {
             .filter(|value| !value.is_empty())
     }
 
-    /// How a message names `key`: the flag when the value came from one.
+    /// How a message names `key`: with its flag too when the value came through one (clap
+    /// also fills a flag from its environment variable, so both names are given).
     pub(super) fn label(&self, key: &str) -> String {
         match self.flags.get(key) {
-            Some((flag, _)) => flag.to_string(),
+            Some((flag, _)) => format!("{flag} / {key}"),
             None => key.to_string(),
         }
     }

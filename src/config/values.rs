@@ -195,7 +195,7 @@ mod tests {
                 r#"B: "maybe" is not a boolean; expected true or false"#.to_string(),
                 r#"S: "big" is not a size; expected bytes or e.g. 10MiB, 5MB"#.to_string(),
                 format!(r#"HUGE: "9999999999999999999s" {rule}"#),
-                format!(r#"--f: "1ns" {rule}"#),
+                format!(r#"--f / F: "1ns" {rule}"#),
             ]
         );
         assert!(env.finish().is_ok(), "finish hands the errors over once");
