@@ -31,7 +31,7 @@ pub enum Existing {
 pub fn inspect_output(path: &Path) -> Result<Existing, ConfigError> {
     let refuse = |what: &str| {
         ConfigError::new(format!(
-            "STATUS_OUTPUT: {} is {what}; generate creates or replaces only a regular file that holds a status document, so nothing was written. Point STATUS_OUTPUT at another path, or remove what is there",
+            "STATUS_OUTPUT: {} is {what}; status generate creates or replaces only a regular file that holds a status document. Point STATUS_OUTPUT at another path, or remove what is there",
             path.display()
         ))
     };

@@ -131,7 +131,7 @@ fn open(path: &Path) -> anyhow::Result<(File, String)> {
     }
     let refuse = |what: &str| {
         ConfigError::new(format!(
-            "STATUS_LOCK_FILE: {} is {what}; the lock must be a regular file that status creates, so nothing was locked or written. Point STATUS_LOCK_FILE at another path, or remove what is there",
+            "STATUS_LOCK_FILE: {} is {what}; the lock must be a regular file that status creates and that holds a pid. Point STATUS_LOCK_FILE at another path, or remove what is there",
             path.display()
         ))
     };
