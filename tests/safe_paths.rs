@@ -173,26 +173,41 @@ fn a_lock_left_by_another_user_names_its_owner_and_the_fix() {
     std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o777)).unwrap();
     // SAFETY: geteuid cannot fail.
     let me = unsafe { libc::geteuid() };
-    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_status"));
-    command.env_clear().current_dir(dir.path()).arg("generate");
     let owner = if me == 0 {
         // Root left the lock (mode 0644, as a `sudo status generate` leaves it); the service
         // user (here nobody) runs next.
-        std::os::unix::process::CommandExt::uid(&mut command, 65534);
         "root (uid 0), mode 0644".to_string()
     } else {
         // Without root, a lock this user cannot write is one made read-only.
         std::fs::set_permissions(&lock, std::fs::Permissions::from_mode(0o444)).unwrap();
         format!("(uid {me}), mode 0444")
     };
-    let output = command.output().unwrap();
+    let as_service_user = |subcommand: &str| {
+        let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_status"));
+        command.env_clear().current_dir(dir.path()).arg(subcommand);
+        if me == 0 {
+            std::os::unix::process::CommandExt::uid(&mut command, 65534);
+        }
+        command.output().unwrap()
+    };
+    let fix = "Remove it (the next run creates it again) or run status as";
+    let output = as_service_user("generate");
     let stderr = String::from_utf8(output.stderr).unwrap();
     assert_eq!(output.status.code(), Some(1), "{stderr}");
     assert!(
         stderr.contains("STATUS_LOCK_FILE: cannot open status.json.lock for writing")
             && stderr.contains(&owner)
-            && stderr.contains("Remove it (the next run creates it again) or run status as"),
+            && stderr.contains(fix),
         "{stderr}"
+    );
+    // Measured in the issue: check said `ready` while every run failed on the lock.
+    let output = as_service_user("check");
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    assert!(
+        stdout
+            .lines()
+            .any(|l| l.starts_with("FAIL  lock") && l.contains(&owner) && l.contains(fix)),
+        "{stdout}"
     );
     assert_eq!(std::fs::read(&lock).unwrap(), b"4242\n");
 }
