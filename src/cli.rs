@@ -13,6 +13,8 @@ Exit codes:
   2  usage or configuration error
   3  the document was produced/published, but degraded: a source failed (its fields are
      unknown/null), the public copy is unreadable, or the override file was refused
+  129  stopped by SIGHUP, 130 by SIGINT, 143 by SIGTERM (128 + the signal's number): sources
+       stopped, no upload started (one in flight may finish), the push monitor pinged down
 
 Settings come from (highest first): command-line flags, the process environment, the env file
 (--env-file or STATUS_ENV_FILE, default ./.env when present), built-in defaults. `status config`

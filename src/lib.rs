@@ -6,13 +6,14 @@
 //! integration tests and benchmarks can drive the same code with injected clocks.
 //!
 //! Layers, lowest first; each imports only the ones below it:
-//! `config`, `units`, `output` < `logging`, `http` < `s3` < `sources` < `document` <
+//! `config`, `files`, `units`, `output` < `logging`, `http` < `s3` < `sources` < `document` <
 //! `publish` < `run` < `cli` < `commands` (`tests/layers.rs` holds the order).
 
 pub mod cli;
 pub mod commands;
 pub mod config;
 pub mod document;
+pub mod files;
 pub mod http;
 pub mod logging;
 pub mod output;

@@ -1,5 +1,8 @@
 //! Log lines on stderr: `text` (RFC 3339 UTC timestamp, level, target, message) or `json`
 //! (one object per line). The default level is info; `-v`/`-q` move it; `RUST_LOG` overrides.
+//!
+//! A line that cannot be written (a full disk behind `>> log 2>&1`, a closed pipe) is dropped:
+//! the run goes on and its exit code does not change. Nothing here ever panics on a write.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 
@@ -61,7 +64,10 @@ pub fn init(settings: &LoggingSettings) {
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
         .with_timer(UtcRfc3339)
-        .with_target(true);
+        .with_target(true)
+        // By default a failed write is reported with eprintln!, which panics when stderr
+        // itself is what failed (ENOSPC, EPIPE).
+        .log_internal_errors(false);
     let result = match settings.format {
         LogFormat::Text => builder
             .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))

@@ -1,3 +1,4 @@
+use std::io::Write;
 use std::process::ExitCode;
 
 use clap::Parser;
@@ -15,7 +16,8 @@ fn main() -> ExitCode {
             if logging::is_initialised() {
                 tracing::error!("{err:#}");
             } else {
-                eprintln!("status: error: {err:#}");
+                // Not eprintln!: it panics when stderr cannot be written (a full disk).
+                let _ = writeln!(std::io::stderr(), "status: error: {err:#}");
             }
             Exit::for_error(&err).into()
         }

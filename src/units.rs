@@ -1,5 +1,6 @@
-//! How quantities read on screen and in logs: ages, configured durations, wire names. One
-//! formatter each, so the same 30-hour-old backup reads `30h` in every report and log line.
+//! How quantities read on screen and in logs: ages, configured durations, byte sizes, wire
+//! names. One formatter each, so the same 30-hour-old backup reads `30h` in every report and
+//! log line.
 
 use std::time::Duration;
 
@@ -31,6 +32,24 @@ pub fn format_age(age: Duration) -> String {
 pub fn format_duration(duration: Duration) -> String {
     let whole_ms = Duration::from_millis(duration.as_millis().min(u64::MAX as u128) as u64);
     humantime::format_duration(whole_ms).to_string()
+}
+
+/// `0 B`, `512 B`, `1.5 KiB`, `10.0 MiB`: binary units, one decimal.
+pub fn format_size(bytes: u64) -> String {
+    const BINARY: [&str; 5] = ["KiB", "MiB", "GiB", "TiB", "PiB"];
+    if bytes < 1024 {
+        return format!("{bytes} B");
+    }
+    let mut value = bytes as f64;
+    let mut unit = "B";
+    for name in BINARY {
+        if value < 1024.0 {
+            break;
+        }
+        value /= 1024.0;
+        unit = name;
+    }
+    format!("{value:.1} {unit}")
 }
 
 /// The name a value has on the wire (`operational`, `success`), taken from its serde
@@ -70,6 +89,15 @@ mod tests {
             "6s 666ms"
         );
         assert_eq!(format_duration(Duration::from_secs(26 * 3600)), "1day 2h");
+    }
+
+    #[test]
+    fn sizes_read_in_binary_units() {
+        assert_eq!(format_size(0), "0 B");
+        assert_eq!(format_size(1023), "1023 B");
+        assert_eq!(format_size(1536), "1.5 KiB");
+        assert_eq!(format_size(10 * 1024 * 1024), "10.0 MiB");
+        assert_eq!(format_size(3 << 40), "3.0 TiB");
     }
 
     #[test]

@@ -144,7 +144,11 @@ async fn check_passes_when_every_configured_part_answers_and_masks_secrets() {
     );
     assert!(lines[4].starts_with("ok    output"), "{stdout}");
     assert!(
-        lines[6].starts_with("ok    push monitor") && lines[6].contains("(token hidden)"),
+        lines[5].starts_with("ok    lock") && lines[5].contains("created by the first run"),
+        "{stdout}"
+    );
+    assert!(
+        lines[7].starts_with("ok    push monitor") && lines[7].contains("(token hidden)"),
         "{stdout}"
     );
     assert_eq!(lines.last(), Some(&"ready: every configured part answered"));
@@ -191,6 +195,7 @@ async fn check_fails_with_a_fix_for_each_broken_part() {
             "output",
             "create the directory or point STATUS_OUTPUT elsewhere",
         ),
+        ("lock", "its directory must exist and be writable"),
         ("override", "missing field `expires_at`"),
     ];
     assert_eq!(failed.len(), expected.len(), "{stdout}");
@@ -201,7 +206,7 @@ async fn check_fails_with_a_fix_for_each_broken_part() {
         );
     }
     assert!(
-        stdout.ends_with("not ready: 6 FAIL line(s) above, each with its fix\n"),
+        stdout.ends_with("not ready: 7 FAIL line(s) above, each with its fix\n"),
         "{stdout}"
     );
 }

@@ -9,6 +9,7 @@ use std::path::{Path, PathBuf};
 /// only where it is the same module; otherwise only lower layers.
 const LAYERS: &[(&str, u8)] = &[
     ("config", 0),
+    ("files", 0),
     ("units", 0),
     ("output", 0),
     ("logging", 1),

@@ -34,7 +34,8 @@ fn an_overlapping_run_exits_1_and_leaves_the_file_whole() {
     let kuma = TestServer::start(|_| Reply::never());
     let dir = tempfile::tempdir().unwrap();
     let env = kuma_env(&kuma);
-    let before = b"{\"previous\": \"run\"}\n";
+    let before =
+        b"{\"updated_at\": \"2026-11-26T04:00:00Z\", \"platform_status\": \"operational\"}\n";
     std::fs::write(dir.path().join("status.json"), before).unwrap();
     let first = Command::new(env!("CARGO_BIN_EXE_status"))
         .env_clear()

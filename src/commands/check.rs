@@ -9,8 +9,9 @@ use chrono::Utc;
 use crate::commands::settings::{Settings, check_required};
 use crate::document::OverrideState;
 use crate::publish::upload::MISSING_BUCKET;
-use crate::publish::write::directory_of;
+use crate::publish::write::{Existing, directory_of, inspect_output};
 use crate::run::deadline::{Budget, Deadline};
+use crate::run::lock;
 use crate::run::outcome::Exit;
 use crate::s3::{self, BucketSetting};
 use crate::sources::{backups, kuma};
@@ -161,9 +162,15 @@ fn skipped(name: &'static str, why: &str, required: bool) -> Item {
     }
 }
 
-/// The output's directory exists and takes a new file (tried, then removed).
+/// What is at the output path may be replaced (nothing, or a status document), and its
+/// directory takes a new file (tried, then removed).
 fn check_output(settings: &Settings) -> Item {
     let output = &settings.publish.output;
+    let existing = match inspect_output(output) {
+        Ok(Existing::Nothing) => "will be created",
+        Ok(Existing::StatusDocument) => "holds a status document",
+        Err(err) => return Item::new("output", Verdict::Failed, err.to_string()),
+    };
     let dir = directory_of(output);
     let probe = dir.join(format!(".status-check.{}.tmp", std::process::id()));
     let result = std::fs::write(&probe, b"").and_then(|()| std::fs::remove_file(&probe));
@@ -171,11 +178,7 @@ fn check_output(settings: &Settings) -> Item {
         Ok(()) => Item::new(
             "output",
             Verdict::Ready,
-            format!(
-                "{} writable; lock {}",
-                output.display(),
-                settings.publish.lock_file.display()
-            ),
+            format!("{} {existing}; directory writable", output.display()),
         ),
         Err(err) => Item::new(
             "output",
@@ -186,6 +189,11 @@ fn check_output(settings: &Settings) -> Item {
             ),
         ),
     }
+}
+
+/// The lock file opens for writing as a run opens it.
+fn check_lock(settings: &Settings) -> Item {
+    Item::from_result("lock", lock::check(&settings.publish.lock_file))
 }
 
 fn check_override(settings: &Settings) -> Item {
@@ -270,6 +278,7 @@ pub async fn command(settings: &Settings) -> anyhow::Result<Exit> {
         backups,
         bucket,
         check_output(settings),
+        check_lock(settings),
         check_override(settings),
         check_push(settings),
     ];

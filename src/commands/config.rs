@@ -3,6 +3,7 @@
 //! that look like settings but are none; then whether the values are valid (exit 2 with the
 //! one-line error when one is not). `--env-example` prints a fresh `.env.example` instead.
 
+use std::io::Write;
 use std::path::Path;
 
 use crate::cli::{Cli, ConfigArgs};
@@ -18,11 +19,22 @@ pub fn command(cli: &Cli, args: &ConfigArgs) -> anyhow::Result<Exit> {
         output::print(&reference::env_example())?;
         return Ok(Exit::Success);
     }
-    let (env, env_file) = env_source(cli)?;
-    output::print(&render(&env, env_file.as_deref()))?;
-    Settings::from_env(&env, env_file, cli)?;
-    output::print("\nvalid: every value parses\n")?;
-    Ok(Exit::Success)
+    let env = env_source(cli);
+    output::print(&render(&env, env.file_path()))?;
+    match Settings::from_env(&env, cli).settings {
+        Ok(_) => {
+            output::print("\nvalid: every value parses\n")?;
+            Ok(Exit::Success)
+        }
+        Err(errors) => {
+            // Logging is not set up for `config`: each error as main prints one.
+            let mut stderr = std::io::stderr();
+            for error in &errors {
+                let _ = writeln!(stderr, "status: error: {error}");
+            }
+            Ok(Exit::Config)
+        }
+    }
 }
 
 /// The table a person reads: one line per setting, grouped by section.

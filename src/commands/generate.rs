@@ -11,12 +11,13 @@ use crate::commands::settings::{Settings, check_required};
 use crate::commands::upload::{published_anyway, upload_within};
 use crate::document::{self, OverrideState, StatusDocument};
 use crate::publish::upload::{MISSING_BUCKET, Target};
-use crate::publish::write::write_atomically;
+use crate::publish::write::{inspect_output, write_atomically};
 use crate::run::deadline::{Budget, Deadline};
+use crate::run::interrupt::{Interrupt, Interrupted};
 use crate::run::lock;
-use crate::run::outcome::{Exit, Reporter, RunEnd, RunFailure, log_dry_run};
+use crate::run::outcome::{Exit, Reporter, RunEnd, RunFailure, log_dry_run, log_summary};
 use crate::sources::{backups, kuma};
-use crate::units::{format_age, wire_name};
+use crate::units::{format_age, format_size, wire_name};
 
 /// What became of one source in this run.
 enum SourceResult<T> {
@@ -43,22 +44,29 @@ impl<T> SourceResult<T> {
     }
 }
 
-/// Waits for a source's task until `deadline`; a task still running then is stopped.
+/// Waits for a source's task until `deadline`; a task still running then, or when a signal
+/// stops the run, is stopped.
 async fn finish<T>(
     name: &str,
     task: Option<JoinHandle<anyhow::Result<T>>>,
     deadline: Deadline,
+    interrupt: &Interrupt,
 ) -> SourceResult<T> {
     let Some(mut task) = task else {
         return SourceResult::Unconfigured;
     };
-    let reason = match deadline.run(name, &mut task).await {
-        Ok(Ok(Ok(report))) => return SourceResult::Read(report),
-        Ok(Ok(Err(err))) => format!("{name}: {err:#}"),
-        Ok(Err(join_error)) => format!("{name}: the check crashed ({join_error})"),
-        Err(overrun) => {
+    let reason = match interrupt.run(deadline.run(name, &mut task)).await {
+        Ok(Ok(Ok(Ok(report)))) => return SourceResult::Read(report),
+        Ok(Ok(Ok(Err(err)))) => format!("{name}: {err:#}"),
+        Ok(Ok(Err(join_error))) => format!("{name}: the check crashed ({join_error})"),
+        Ok(Err(overrun)) => {
             task.abort();
             overrun.to_string()
+        }
+        Err(interrupted) => {
+            // Nothing is published after a signal, so there is nothing to warn about.
+            task.abort();
+            return SourceResult::Failed(format!("{name}: stopped, {interrupted}"));
         }
     };
     tracing::warn!("{reason}; its fields are published as unknown");
@@ -91,6 +99,7 @@ async fn gather(
     settings: &Settings,
     now: DateTime<Utc>,
     budget: Budget,
+    interrupt: &Interrupt,
 ) -> anyhow::Result<Gathered> {
     let kuma_task = match &settings.kuma {
         Some(kuma_settings) => {
@@ -107,8 +116,8 @@ async fn gather(
         tokio::spawn(async move { backups::check(&backup_settings, &spaces, now).await })
     });
     let (kuma, backups) = tokio::join!(
-        finish("Uptime Kuma", kuma_task, budget.sources()),
-        finish("backups", backups_task, budget.sources()),
+        finish("Uptime Kuma", kuma_task, budget.sources(), interrupt),
+        finish("backups", backups_task, budget.sources(), interrupt),
     );
     Ok(Gathered { kuma, backups })
 }
@@ -161,8 +170,9 @@ async fn produce(
     settings: &Settings,
     now: DateTime<Utc>,
     budget: Budget,
+    interrupt: &Interrupt,
 ) -> anyhow::Result<Produced> {
-    let gathered = gather(settings, now, budget).await?;
+    let gathered = gather(settings, now, budget, interrupt).await?;
     let (manual, override_refused) = read_override(settings, now);
     let document = document::build(
         now,
@@ -209,20 +219,25 @@ fn summary_line(produced: &Produced, now: DateTime<Utc>, done: &str) -> String {
 }
 
 /// `status generate`.
-pub async fn command(settings: &Settings, args: &GenerateArgs) -> anyhow::Result<Exit> {
+pub async fn command(
+    settings: &Settings,
+    args: &GenerateArgs,
+    interrupt: &Interrupt,
+) -> anyhow::Result<Exit> {
     let budget = Budget::start(settings.timeout);
     if args.dry_run {
         check_required(settings)?;
-        return dry_run(settings, budget).await;
+        return dry_run(settings, budget, interrupt).await;
     }
     let web = settings.web_client()?;
     let reporter = Reporter {
         web: &web,
         push_url: settings.publish.push_url.as_ref(),
         budget,
+        interrupt,
     };
     Ok(reporter
-        .run(async |web| run(settings, args, web, budget).await)
+        .run(async |web| run(settings, args, web, budget, interrupt).await)
         .await)
 }
 
@@ -231,6 +246,7 @@ async fn run(
     args: &GenerateArgs,
     web: &reqwest::Client,
     budget: Budget,
+    interrupt: &Interrupt,
 ) -> Result<RunEnd, RunFailure> {
     check_required(settings)?;
     for line in &settings.unconfigured {
@@ -241,21 +257,41 @@ async fn run(
         false => None,
     };
     let _lock = lock::acquire(&settings.publish.lock_file)?;
-    publish(settings, bucket.as_ref(), web, budget).await
+    // Before the sources are read: a wrong STATUS_OUTPUT is refused at once, not after them.
+    inspect_output(&settings.publish.output)?;
+    publish(settings, bucket.as_ref(), web, budget, interrupt).await
 }
 
-/// Everything after taking the lock: produce, write, upload.
+/// Everything after taking the lock: produce, write, upload. A signal stops the sources and
+/// then nothing is written; once the file is written, it stops only what has not started.
 async fn publish(
     settings: &Settings,
     bucket: Option<&Target>,
     web: &reqwest::Client,
     budget: Budget,
+    interrupt: &Interrupt,
 ) -> Result<RunEnd, RunFailure> {
     let now = Utc::now();
-    let produced = produce(settings, now, budget).await?;
+    let produced = produce(settings, now, budget, interrupt).await?;
     let bytes = produced.document.to_json();
     let output = &settings.publish.output;
     let summary = |done: &str| summary_line(&produced, now, done);
+    let max_size = settings.publish.max_size;
+    if let Err(interrupted) = interrupt.check() {
+        return Err(RunFailure::after(
+            interrupted.into(),
+            summary("nothing written"),
+        ));
+    }
+    if bytes.len() as u64 > max_size {
+        let error = anyhow::anyhow!(
+            "the document is {} ({} bytes), over STATUS_MAX_SIZE ({}); nothing was written. Publish fewer components (STATUS_PUBLISH_COMPONENTS, KUMA_MONITOR_IDS) or raise STATUS_MAX_SIZE",
+            format_size(bytes.len() as u64),
+            bytes.len(),
+            format_size(max_size)
+        );
+        return Err(RunFailure::after(error, summary("nothing written")));
+    }
     if let Err(error) = write_atomically(output, &bytes) {
         return Err(RunFailure::after(error, summary("nothing written")));
     }
@@ -266,6 +302,12 @@ async fn publish(
             degraded: produced.degraded.clone(),
         });
     };
+    if let Err(interrupted) = interrupt.check() {
+        return Err(RunFailure::after(
+            interrupted.into(),
+            summary(&format!("{wrote}; upload not started")),
+        ));
+    }
     match upload_within(bucket, web, &bytes, budget).await {
         Ok(published) => Ok(RunEnd {
             summary: summary(&format!("{wrote}; {published}")),
@@ -288,7 +330,11 @@ async fn publish(
 
 /// `--dry-run`: the document on stdout; nothing written, uploaded or pinged. Each missing
 /// setting is a warning here, so a newcomer's first run says what to configure.
-async fn dry_run(settings: &Settings, budget: Budget) -> anyhow::Result<Exit> {
+async fn dry_run(
+    settings: &Settings,
+    budget: Budget,
+    interrupt: &Interrupt,
+) -> anyhow::Result<Exit> {
     for line in &settings.unconfigured {
         tracing::warn!("{line}");
     }
@@ -296,8 +342,25 @@ async fn dry_run(settings: &Settings, budget: Budget) -> anyhow::Result<Exit> {
         tracing::warn!("{MISSING_BUCKET}");
     }
     let now = Utc::now();
-    let produced = produce(settings, now, budget).await?;
-    crate::output::print(&String::from_utf8_lossy(&produced.document.to_json()))?;
+    let produced = produce(settings, now, budget, interrupt).await?;
+    if let Some(signal) = interrupt.received() {
+        let summary = summary_line(&produced, now, "dry run: nothing printed");
+        log_summary(
+            &format!("{summary}; {}", Interrupted(signal)),
+            budget.elapsed(),
+            signal.exit(),
+        );
+        return Ok(signal.exit());
+    }
+    let bytes = produced.document.to_json();
+    if bytes.len() as u64 > settings.publish.max_size {
+        tracing::warn!(
+            "the document is {} bytes, over STATUS_MAX_SIZE ({}): generate would refuse to write it",
+            bytes.len(),
+            format_size(settings.publish.max_size)
+        );
+    }
+    crate::output::print(&String::from_utf8_lossy(&bytes))?;
     let end = RunEnd {
         summary: summary_line(
             &produced,

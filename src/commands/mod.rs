@@ -11,8 +11,11 @@ pub mod kuma;
 pub mod settings;
 pub mod upload;
 
+use std::time::Instant;
+
 use crate::cli::{Cli, Command};
-use crate::run::outcome::Exit;
+use crate::run::interrupt::Interrupt;
+use crate::run::outcome::{Exit, log_summary};
 
 /// Runs the command line's subcommand to its exit code.
 pub fn run(cli: Cli) -> anyhow::Result<Exit> {
@@ -24,25 +27,61 @@ pub fn run(cli: Cli) -> anyhow::Result<Exit> {
         Command::Config(args) => return config::command(&cli, args),
         _ => {}
     }
-    let settings = settings::Settings::load(&cli)?;
-    crate::logging::init(&settings.logging);
-    settings.warn_about_env_file_permissions();
+    let started = Instant::now();
+    let loaded = settings::Settings::load(&cli);
+    crate::logging::init(&loaded.logging);
+    for warning in &loaded.warnings {
+        tracing::warn!("{warning}");
+    }
+    let settings = match loaded.settings {
+        Ok(settings) => settings,
+        Err(errors) => {
+            // Every invalid setting, one line each in the configured log format, then the
+            // summary line every run ends with.
+            for error in &errors {
+                tracing::error!("{error}");
+            }
+            let summary = format!(
+                "configuration: {} error(s) above; nothing done",
+                errors.len()
+            );
+            log_summary(&summary, started.elapsed(), Exit::Config);
+            return Ok(Exit::Config);
+        }
+    };
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
         .build()?;
     runtime.block_on(async move {
+        let interrupt = Interrupt::listen()?;
         match cli.command {
-            Command::Kuma(args) => kuma::command(&settings, &args).await,
-            Command::Backups(args) => backups::command(&settings, &args).await,
-            Command::Generate(args) => generate::command(&settings, &args).await,
-            Command::Upload(args) => upload::command(&settings, &args).await,
-            Command::Check => check::command(&settings).await,
-            Command::BucketSetup(args) => bucket_setup::command(&settings, &args).await,
+            // The publishing commands end a signalled run in order (run::interrupt)...
+            Command::Generate(args) => generate::command(&settings, &args, &interrupt).await,
+            Command::Upload(args) => upload::command(&settings, &args, &interrupt).await,
+            // ...the others, which publish nothing, simply stop.
+            Command::Kuma(args) => {
+                stop_on_signal(&interrupt, kuma::command(&settings, &args)).await
+            }
+            Command::Backups(args) => {
+                stop_on_signal(&interrupt, backups::command(&settings, &args)).await
+            }
+            Command::Check => stop_on_signal(&interrupt, check::command(&settings)).await,
+            Command::BucketSetup(args) => {
+                stop_on_signal(&interrupt, bucket_setup::command(&settings, &args)).await
+            }
             // Cannot happen: both returned above, before the settings were loaded.
             Command::Completions(_) | Command::Man | Command::Config(_) => {
                 unreachable!("handled before settings")
             }
         }
     })
+}
+
+/// Runs a command that publishes nothing; a signal stops it with the signal's exit code.
+async fn stop_on_signal(
+    interrupt: &Interrupt,
+    command: impl Future<Output = anyhow::Result<Exit>>,
+) -> anyhow::Result<Exit> {
+    interrupt.run(command).await?
 }

@@ -1,9 +1,8 @@
 //! The settings of a run, assembled from the settings type each module owns.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use anyhow::Context;
 use clap::ValueEnum;
 
 use crate::cli::Cli;
@@ -31,44 +30,58 @@ pub struct Settings {
     pub unconfigured: Vec<String>,
 }
 
+/// What reading the settings gave: how to log (always known, falling back to the defaults),
+/// what to warn about, and the settings or every error found in them.
+pub struct Loaded {
+    pub logging: LoggingSettings,
+    pub warnings: Vec<String>,
+    pub settings: Result<Settings, Vec<ConfigError>>,
+}
+
 impl Settings {
-    pub fn load(cli: &Cli) -> anyhow::Result<Settings> {
-        let (env, env_file) = env_source(cli)?;
-        Settings::from_env(&env, env_file, cli)
+    /// Reads every setting. A bad value does not stop the reading, so all of them are
+    /// reported together.
+    pub fn load(cli: &Cli) -> Loaded {
+        Settings::from_env(&env_source(cli), cli)
     }
 
     /// Every module's settings from `env`; `cli` gives the options that are not settings.
-    pub fn from_env(
-        env: &EnvSource,
-        env_file: Option<PathBuf>,
-        cli: &Cli,
-    ) -> anyhow::Result<Settings> {
-        // The words of `--log-format` (clap's names of LogFormat's values), so the flag and
-        // the setting take the same ones.
-        let format = env.choice("STATUS_LOG_FORMAT", &["text", "json"], "text")?;
-        let format = LogFormat::from_str(format, true).map_err(ConfigError::new)?;
+    pub fn from_env(env: &EnvSource, cli: &Cli) -> Loaded {
+        let format = match env.choice("STATUS_LOG_FORMAT", &["text", "json"], "text") {
+            "json" => LogFormat::Json,
+            _ => LogFormat::Text,
+        };
         let verbosity = if cli.global.quiet {
             -1
         } else {
             cli.global.verbose.min(2) as i8
         };
+        let mut warnings = env.warnings().to_vec();
+        warnings.extend(env.file_path().and_then(permissions_warning));
         let mut unconfigured = Vec::new();
-        let kuma = KumaSettings::from_env(env, &mut unconfigured)?;
-        let spaces = SpacesSettings::from_env(env)?;
-        let backups = BackupSettings::from_env(env, &mut unconfigured)?;
-        Ok(Settings {
-            logging: LoggingSettings { format, verbosity },
-            timeout: env
-                .duration("STATUS_TIMEOUT", Duration::from_secs(30))
-                .context("--timeout")?,
-            env_file,
+        let kuma = KumaSettings::from_env(env, &mut unconfigured);
+        let spaces = SpacesSettings::from_env(env);
+        let backups = BackupSettings::from_env(env, &mut unconfigured);
+        let timeout = env.duration("STATUS_TIMEOUT", Duration::from_secs(30));
+        let publish = PublishSettings::from_env(env);
+        let upload = UploadSettings::from_env(env);
+        let logging = LoggingSettings { format, verbosity };
+        let settings = env.finish().map(|()| Settings {
+            logging,
+            timeout,
+            env_file: env.file_path().map(Path::to_path_buf),
             kuma,
             spaces,
             backups,
-            publish: PublishSettings::from_env(env)?,
-            upload: UploadSettings::from_env(env)?,
+            publish,
+            upload,
             unconfigured,
-        })
+        });
+        Loaded {
+            logging,
+            warnings,
+            settings,
+        }
     }
 
     /// The HTTP client for the push ping and the public URL check. `KUMA_CA_CERT` is trusted
@@ -82,41 +95,45 @@ impl Settings {
             crate::http::Redirects::Anywhere,
         )
     }
-
-    /// Warns once when the env file (which holds secrets) is readable by group or others.
-    pub fn warn_about_env_file_permissions(&self) {
-        #[cfg(unix)]
-        if let Some(path) = &self.env_file {
-            use std::os::unix::fs::PermissionsExt;
-            if let Ok(meta) = std::fs::metadata(path) {
-                let mode = meta.permissions().mode() & 0o777;
-                if mode & 0o077 != 0 {
-                    tracing::warn!(
-                        "env file {} has mode {mode:03o} (readable by group or others) and may hold secrets; run: chmod 600 {}",
-                        path.display(),
-                        path.display()
-                    );
-                }
-            }
-        }
-    }
 }
 
 /// Where the settings come from: the environment, the env file and the command line's flags
-/// (which win), and the path of the env file read.
-pub fn env_source(cli: &Cli) -> anyhow::Result<(EnvSource, Option<PathBuf>)> {
-    let (mut env, env_file) = EnvSource::load(cli.global.env_file.as_deref())?;
-    env.set_override("STATUS_TIMEOUT", cli.global.timeout.clone());
+/// (which win).
+pub fn env_source(cli: &Cli) -> EnvSource {
+    let mut env = EnvSource::load(cli.global.env_file.as_deref());
+    env.set_flag("STATUS_TIMEOUT", "--timeout", cli.global.timeout.clone());
+    // clap's name of the value, so the flag and the setting take the same words.
     let format = cli
         .global
         .log_format
         .and_then(|format| format.to_possible_value());
-    env.set_override(
+    env.set_flag(
         "STATUS_LOG_FORMAT",
+        "--log-format",
         format.map(|value| value.get_name().to_string()),
     );
-    Ok((env, env_file))
+    env
 }
+
+/// A warning when the env file (which holds secrets) is readable by group or others.
+fn permissions_warning(path: &Path) -> Option<String> {
+    use std::os::unix::fs::PermissionsExt;
+    let mode = std::fs::metadata(path).ok()?.permissions().mode() & 0o777;
+    (mode & 0o077 != 0).then(|| {
+        format!(
+            "env file {} has mode {mode:03o} (readable by group or others) and may hold secrets; run: chmod 600 {}",
+            path.display(),
+            path.display()
+        )
+    })
+}
+
+/// `STATUS_MAX_SIZE` by default: room for thousands of components (README, "What it
+/// publishes"), and a bound on what `upload` reads into memory.
+pub const DEFAULT_MAX_SIZE: u64 = 1 << 20;
+
+/// The smallest `STATUS_MAX_SIZE`: a document with every field unknown takes about 180 bytes.
+const MIN_MAX_SIZE: u64 = 1024;
 
 /// Settings of the publishing path (`generate`, `upload`, `check`), other than the bucket's.
 #[derive(Debug, Clone)]
@@ -129,6 +146,8 @@ pub struct PublishSettings {
     /// `STATUS_OVERRIDE_MAX_TTL`: an override expiring further ahead is refused.
     pub override_max_ttl: Duration,
     pub publish_components: bool,
+    /// `STATUS_MAX_SIZE`: the largest document `generate` writes and `upload` sends, in bytes.
+    pub max_size: u64,
     /// `STATUS_REQUIRE`: sources that must be configured (a missing one is a ConfigError).
     pub require_kuma: bool,
     pub require_backups: bool,
@@ -136,33 +155,38 @@ pub struct PublishSettings {
 }
 
 impl PublishSettings {
-    pub fn from_env(env: &EnvSource) -> Result<PublishSettings, ConfigError> {
+    /// The publishing settings; an invalid one is recorded in `env`.
+    pub fn from_env(env: &EnvSource) -> PublishSettings {
         let output = env.path_or("STATUS_OUTPUT", "status.json");
         if output.file_name().is_none() || output.is_dir() {
-            return Err(ConfigError::new(format!(
-                "STATUS_OUTPUT: {:?} is a directory, not a file; expected a file path such as /var/lib/status/status.json",
-                output.display().to_string()
-            )));
+            env.refuse_setting(
+                "STATUS_OUTPUT",
+                format!(
+                    "STATUS_OUTPUT: {:?} is a directory, not a file; expected a file path such as /var/lib/status/status.json",
+                    output.display().to_string()
+                ),
+            );
         }
         let lock_file = env.path("STATUS_LOCK_FILE").unwrap_or_else(|| {
             let mut name = output.clone().into_os_string();
             name.push(".lock");
             PathBuf::from(name)
         });
-        let require = env.word_list("STATUS_REQUIRE", &["kuma", "backups"])?;
-        Ok(PublishSettings {
+        let require = env.word_list("STATUS_REQUIRE", &["kuma", "backups"]);
+        PublishSettings {
             output,
             lock_file,
             override_file: env.path("STATUS_OVERRIDE_FILE"),
             override_max_ttl: env.duration(
                 "STATUS_OVERRIDE_MAX_TTL",
                 Duration::from_secs(7 * 24 * 3600),
-            )?,
-            publish_components: env.bool("STATUS_PUBLISH_COMPONENTS", false)?,
+            ),
+            publish_components: env.bool("STATUS_PUBLISH_COMPONENTS", false),
+            max_size: env.size("STATUS_MAX_SIZE", DEFAULT_MAX_SIZE, MIN_MAX_SIZE),
             require_kuma: require.iter().any(|source| source == "kuma"),
             require_backups: require.iter().any(|source| source == "backups"),
-            push_url: PushUrl::from_env(env)?,
-        })
+            push_url: PushUrl::from_env(env),
+        }
     }
 }
 
@@ -199,7 +223,7 @@ mod tests {
                 ("KUMA_STATUS_PAGE", "main"),
                 source,
             ]);
-            let settings = Settings::from_env(&env, None, &cli).unwrap();
+            let settings = Settings::from_env(&env, &cli).settings.unwrap();
             assert_eq!(settings.timeout, Duration::from_secs(30));
             assert_eq!(settings.publish.output, PathBuf::from("status.json"));
         }

@@ -1,6 +1,7 @@
 //! `status upload [FILE]`: validates status.json, refuses a stale or future-dated one, uploads
 //! it to the status bucket and verifies what the bucket stored.
 
+use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -10,11 +11,13 @@ use chrono::{DateTime, Utc};
 use crate::cli::UploadArgs;
 use crate::commands::settings::Settings;
 use crate::document::StatusDocument;
+use crate::files;
 use crate::publish::upload::{Published, Target, Unverified, store, verify};
 use crate::run::deadline::Budget;
+use crate::run::interrupt::Interrupt;
 use crate::run::lock;
 use crate::run::outcome::{Exit, Reporter, RunEnd, RunFailure};
-use crate::units::{format_age, format_duration};
+use crate::units::{format_age, format_duration, format_size};
 
 /// A document dated further ahead than this was made by a wrong clock (or by hand): published,
 /// it would claim a status for a time that has not come, and every later run's document would
@@ -22,16 +25,21 @@ use crate::units::{format_age, format_duration};
 const MAX_AHEAD: Duration = Duration::from_secs(5 * 60);
 
 /// `status upload [FILE]`.
-pub async fn command(settings: &Settings, args: &UploadArgs) -> anyhow::Result<Exit> {
+pub async fn command(
+    settings: &Settings,
+    args: &UploadArgs,
+    interrupt: &Interrupt,
+) -> anyhow::Result<Exit> {
     let budget = Budget::start(settings.timeout);
     let web = settings.web_client()?;
     let reporter = Reporter {
         web: &web,
         push_url: settings.publish.push_url.as_ref(),
         budget,
+        interrupt,
     };
     Ok(reporter
-        .run(async |web| upload_file(settings, args, web, budget).await)
+        .run(async |web| upload_file(settings, args, web, budget, interrupt).await)
         .await)
 }
 
@@ -112,18 +120,46 @@ fn refuse_untimely(
     Ok(())
 }
 
+/// Reads the document at `path`, refusing anything that is not a regular file and anything
+/// over `max_size` bytes before reading it into memory.
+fn read_document(path: &Path, max_size: u64) -> anyhow::Result<Vec<u8>> {
+    let cannot_read = || format!("cannot read {} (status generate writes it)", path.display());
+    let file = files::open_regular(path, false).with_context(cannot_read)?;
+    let too_large = |size: u64| {
+        anyhow!(
+            "{} is {} ({size} bytes), over STATUS_MAX_SIZE ({}); nothing was uploaded",
+            path.display(),
+            format_size(size),
+            format_size(max_size)
+        )
+    };
+    let size = file.metadata().with_context(cannot_read)?.len();
+    if size > max_size {
+        return Err(too_large(size));
+    }
+    // The file may grow after the check: read one byte past the cap at most.
+    let mut body = Vec::new();
+    file.take(max_size + 1)
+        .read_to_end(&mut body)
+        .with_context(cannot_read)?;
+    if body.len() as u64 > max_size {
+        return Err(too_large(body.len() as u64));
+    }
+    Ok(body)
+}
+
 async fn upload_file(
     settings: &Settings,
     args: &UploadArgs,
     web: &reqwest::Client,
     budget: Budget,
+    interrupt: &Interrupt,
 ) -> Result<RunEnd, RunFailure> {
     let path: PathBuf = args
         .file
         .clone()
         .unwrap_or_else(|| settings.publish.output.clone());
-    let body = std::fs::read(&path)
-        .with_context(|| format!("cannot read {} (status generate writes it)", path.display()))?;
+    let body = read_document(&path, settings.publish.max_size)?;
     let document = StatusDocument::from_json(&body).map_err(|reason| {
         anyhow!(
             "{} is not a valid status document: {reason}; nothing was uploaded",
@@ -139,6 +175,7 @@ async fn upload_file(
     )?;
     let target = Target::new(&settings.upload, &settings.spaces).await?;
     let _lock = lock::acquire(&settings.publish.lock_file)?;
+    interrupt.check()?;
     let published = upload_within(&target, web, &body, budget)
         .await
         .map_err(|error| RunFailure {

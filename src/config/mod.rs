@@ -1,21 +1,28 @@
 //! The configuration layer: where settings come from (flag > process environment > env file >
 //! default), how a raw value is parsed and how a bad one is reported, and [`Secret`].
 //!
-//! Every setting is a row of [`table::SETTINGS`]; [`reference`] makes `.env.example` and the docs'
-//! tables from it. Each module that has settings owns their type and builds it from an
-//! [`EnvSource`];
-//! `commands::settings` assembles them for a run.
+//! Every setting is a row of [`table::SETTINGS`]; [`reference`] makes `.env.example` and the
+//! docs' tables from it. Each module that has settings owns their type and builds it from an
+//! [`EnvSource`]; `commands::settings` assembles them for a run. A bad value does not stop the
+//! reading: the getters record it and go on with the default, so that one run reports every
+//! invalid setting ([`EnvSource::finish`]), one line each.
+//!
+//! `source` holds the layers and the record of errors, `values` the typed getters,
+//! `env_file` the env file's syntax, `names` typo hints, `size` byte sizes.
+
+mod env_file;
+mod names;
+pub mod reference;
+mod size;
+mod source;
+pub mod table;
+mod values;
 
 use std::fmt;
 
-mod env;
-mod getters;
-mod parse;
-pub mod reference;
-pub mod table;
-
-pub use env::{EnvSource, Origin};
-pub use parse::parse_duration;
+pub use size::parse_size;
+pub use source::{EnvSource, Origin};
+pub use values::parse_duration;
 
 /// A bad or missing setting: always reported as one line naming the setting, and exit code 2.
 #[derive(Debug, Clone, PartialEq, Eq)]

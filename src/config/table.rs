@@ -115,6 +115,8 @@ pub const SETTINGS: &[Setting] = &[
     Setting::new("STATUS_PUBLIC_URL", Publishing, Unset("derived from `SPACES_ENDPOINT`, the bucket and the key"),
         "public URL of the document, read back without credentials after each upload: unreadable is exit 3, other bytes past the cache time a warning; `off`: not read back")
         .example("https://example-status.nyc3.cdn.digitaloceanspaces.com/status.json"),
+    Setting::new("STATUS_MAX_SIZE", Publishing, Value("1MiB"),
+        "the largest document `generate` writes and `upload` sends (at least 1KiB): a runaway document must never be published; 1 MiB holds thousands of components"),
     Setting::new("STATUS_MAX_AGE", Publishing, Value("30m"),
         "`upload` refuses a document older than this unless `--force`: a stale file must never replace a fresh one by accident"),
     Setting::new("STATUS_LOCK_FILE", Publishing, Unset("`STATUS_OUTPUT` + `.lock`"),

@@ -18,15 +18,19 @@ pub enum PublicUrl {
 }
 
 impl PublicUrl {
-    pub fn from_env(env: &EnvSource) -> Result<PublicUrl, ConfigError> {
-        match env.raw("STATUS_PUBLIC_URL") {
-            None => Ok(PublicUrl::Derived),
-            Some(raw) if raw.eq_ignore_ascii_case("off") => Ok(PublicUrl::Off),
-            Some(_) => Ok(env
-                .http_url("STATUS_PUBLIC_URL")
-                .map_err(|err| ConfigError::new(format!("{err}, or off")))?
-                .map_or(PublicUrl::Derived, PublicUrl::Given)),
-        }
+    /// The setting; an invalid one is recorded in `env` (and the derived address is used).
+    pub fn from_env(env: &EnvSource) -> PublicUrl {
+        let given = env.checked("STATUS_PUBLIC_URL", |raw| {
+            if raw.eq_ignore_ascii_case("off") {
+                return Ok(PublicUrl::Off);
+            }
+            reqwest::Url::parse(raw)
+                .ok()
+                .filter(|url| matches!(url.scheme(), "http" | "https") && url.host_str().is_some())
+                .map(PublicUrl::Given)
+                .ok_or_else(|| "is not an http(s) URL, or off".to_string())
+        });
+        given.unwrap_or(PublicUrl::Derived)
     }
 }
 
@@ -140,8 +144,13 @@ mod tests {
 
     #[test]
     fn the_setting_is_unset_off_or_a_url() {
+        // The setting, or the error recorded while reading it.
         let read = |value: &str| {
-            PublicUrl::from_env(&EnvSource::from_pairs(&[("STATUS_PUBLIC_URL", value)]))
+            let env = EnvSource::from_pairs(&[("STATUS_PUBLIC_URL", value)]);
+            let url = PublicUrl::from_env(&env);
+            env.finish()
+                .map(|()| url)
+                .map_err(|errors| errors[0].clone())
         };
         assert_eq!(read(""), Ok(PublicUrl::Derived));
         assert_eq!(read("OFF"), Ok(PublicUrl::Off));

@@ -37,26 +37,28 @@ pub struct UploadSettings {
 }
 
 impl UploadSettings {
-    pub fn from_env(env: &EnvSource) -> Result<UploadSettings, ConfigError> {
+    /// The upload settings; an invalid one is recorded in `env`.
+    pub fn from_env(env: &EnvSource) -> UploadSettings {
         let key = env
             .string_or("STATUS_KEY", "status.json")
             .trim_start_matches('/')
             .to_string();
         if key.is_empty() {
-            return Err(ConfigError::new(
+            env.refuse_setting(
+                "STATUS_KEY",
                 "STATUS_KEY: \"/\" is not an object key; expected e.g. status.json",
-            ));
+            );
         }
         // Spaces knows only these two canned ACLs.
-        let acl = env.choice("STATUS_ACL", &["public-read", "private"], "public-read")?;
-        Ok(UploadSettings {
+        let acl = env.choice("STATUS_ACL", &["public-read", "private"], "public-read");
+        UploadSettings {
             bucket: env.string("STATUS_BUCKET"),
             key,
             cache_control: env.string_or("STATUS_CACHE_CONTROL", "public, max-age=300"),
             acl: ObjectCannedAcl::from(acl),
-            public_url: PublicUrl::from_env(env)?,
-            max_age: env.duration("STATUS_MAX_AGE", Duration::from_secs(30 * 60))?,
-        })
+            public_url: PublicUrl::from_env(env),
+            max_age: env.duration("STATUS_MAX_AGE", Duration::from_secs(30 * 60)),
+        }
     }
 }
 
@@ -341,23 +343,29 @@ mod tests {
 
     #[test]
     fn defaults_and_refused_values() {
-        let settings = UploadSettings::from_env(&EnvSource::from_pairs(&[])).unwrap();
+        let settings = UploadSettings::from_env(&EnvSource::from_pairs(&[]));
         assert_eq!(settings.bucket, None);
         assert_eq!(settings.key, "status.json");
         assert_eq!(settings.cache_control, "public, max-age=300");
         assert_eq!(settings.acl, ObjectCannedAcl::PublicRead);
         assert_eq!(settings.max_age, Duration::from_secs(1800));
         assert_eq!(settings.public_url, PublicUrl::Derived);
+        // In the order they are read.
         let refused = [
-            ("STATUS_ACL", "public-read-write"),
             ("STATUS_KEY", "/"),
+            ("STATUS_ACL", "public-read-write"),
             ("STATUS_PUBLIC_URL", "status.example.com"),
             ("STATUS_MAX_AGE", "soon"),
         ];
-        for (key, value) in refused {
-            let err =
-                UploadSettings::from_env(&EnvSource::from_pairs(&[(key, value)])).unwrap_err();
-            assert!(err.to_string().starts_with(&format!("{key}: ")), "{err}");
+        let env = EnvSource::from_pairs(&refused);
+        UploadSettings::from_env(&env);
+        let errors = env.finish().unwrap_err();
+        assert_eq!(errors.len(), refused.len(), "{errors:?}");
+        for (error, (key, _)) in errors.iter().zip(refused) {
+            assert!(
+                error.to_string().starts_with(&format!("{key}: ")),
+                "{error}"
+            );
         }
     }
 }

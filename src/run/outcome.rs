@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use crate::config::ConfigError;
 use crate::run::deadline::Budget;
+use crate::run::interrupt::{Interrupt, Interrupted};
 use crate::run::lock::LockBusy;
 use crate::run::push::{self, PushResult, PushUrl};
 
@@ -21,13 +22,22 @@ pub enum Exit {
     Config = 2,
     /// 3: the document was produced/published, but degraded: the reasons are in `RunEnd`.
     Partial = 3,
+    /// 129: stopped by SIGHUP (128 + 1).
+    SigHup = 129,
+    /// 130: stopped by SIGINT (128 + 2).
+    SigInt = 130,
+    /// 143: stopped by SIGTERM (128 + 15).
+    SigTerm = 143,
 }
 
 impl Exit {
-    /// The exit code for an error that ended the run: configuration errors are 2, the rest 1.
-    /// The whole chain is searched, so context added on the way keeps the code.
+    /// The exit code for an error that ended the run: a signal's code when it was
+    /// interrupted, 2 for configuration errors, 1 for the rest. The whole chain is searched,
+    /// so context added on the way keeps the code.
     pub fn for_error(err: &anyhow::Error) -> Exit {
-        if err.chain().any(|cause| cause.is::<ConfigError>()) {
+        if let Some(Interrupted(signal)) = err.chain().find_map(|cause| cause.downcast_ref()) {
+            signal.exit()
+        } else if err.chain().any(|cause| cause.is::<ConfigError>()) {
             Exit::Config
         } else {
             Exit::Failure
@@ -114,6 +124,8 @@ pub struct Reporter<'a> {
     pub web: &'a reqwest::Client,
     pub push_url: Option<&'a PushUrl>,
     pub budget: Budget,
+    /// A signal received during the work decides the exit code and the push.
+    pub interrupt: &'a Interrupt,
 }
 
 impl Reporter<'_> {
@@ -121,21 +133,31 @@ impl Reporter<'_> {
     /// as one line; the push monitor told how it ended when `KUMA_PUSH_URL` is set (up when it
     /// published, down with the one-line error when it failed; a run stopped by the lock says
     /// nothing, since the run holding it will); and last, the one summary line a person reads
-    /// in the cron log.
+    /// in the cron log. A run stopped by a signal ends the same way, with the signal in the
+    /// summary, a `down` push and the signal's exit code, whatever it had done by then.
     pub async fn run(
         &self,
         work: impl AsyncFnOnce(&reqwest::Client) -> Result<RunEnd, RunFailure>,
     ) -> Exit {
-        let (exit, summary, result) = match work(self.web).await {
+        let (mut exit, mut summary, mut result) = match work(self.web).await {
             Ok(end) => (end.exit(), end.summary_line(), Some(end.push_result())),
             Err(RunFailure { error, summary }) => {
-                tracing::error!("{error:#}");
+                // A signal was logged when it came; the summary line says it again.
+                if !error.is::<Interrupted>() {
+                    tracing::error!("{error:#}");
+                }
                 let result =
                     (!error.is::<LockBusy>()).then(|| PushResult::Failed(format!("{error:#}")));
                 let summary = summary.unwrap_or_else(|| "nothing published".to_string());
                 (Exit::for_error(&error), summary, result)
             }
         };
+        if let Some(signal) = self.interrupt.received() {
+            let interrupted = Interrupted(signal);
+            exit = signal.exit();
+            summary = format!("{summary}; {interrupted}");
+            result = result.map(|_| PushResult::Failed(interrupted.to_string()));
+        }
         if let (Some(url), Some(result)) = (self.push_url, result) {
             let elapsed = self.budget.elapsed();
             push::ping(self.web, url, &result, elapsed, self.budget.end()).await;
@@ -164,6 +186,7 @@ pub fn log_summary(summary: &str, elapsed: Duration, exit: Exit) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::run::interrupt::Signal;
 
     #[test]
     fn a_degraded_run_tells_the_same_story_everywhere() {
@@ -190,9 +213,12 @@ mod tests {
     }
 
     #[test]
-    fn config_errors_map_to_2_even_with_context() {
+    fn config_errors_map_to_2_and_signals_to_theirs_even_with_context() {
         let err = anyhow::Error::new(ConfigError::new("KUMA_URL: bad")).context("loading settings");
         assert_eq!(Exit::for_error(&err), Exit::Config);
         assert_eq!(Exit::for_error(&anyhow::anyhow!("boom")), Exit::Failure);
+        let err = anyhow::Error::new(Interrupted(Signal::Terminate)).context("upload");
+        assert_eq!(Exit::for_error(&err), Exit::SigTerm);
+        assert_eq!(Exit::SigTerm.code(), 143);
     }
 }

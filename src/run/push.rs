@@ -8,7 +8,7 @@
 use std::fmt;
 use std::time::Duration;
 
-use crate::config::{ConfigError, EnvSource};
+use crate::config::EnvSource;
 use crate::run::deadline::Deadline;
 
 /// Kuma stores the message with the heartbeat; a short one is enough to say what failed.
@@ -18,19 +18,19 @@ const MAX_MESSAGE_CHARS: usize = 200;
 pub struct PushUrl(reqwest::Url);
 
 impl PushUrl {
-    pub fn from_env(env: &EnvSource) -> Result<Option<PushUrl>, ConfigError> {
-        let Some(raw) = env.secret("KUMA_PUSH_URL") else {
-            return Ok(None);
-        };
-        reqwest::Url::parse(raw.expose())
+    /// `KUMA_PUSH_URL`, when set; an invalid one is recorded in `env`.
+    pub fn from_env(env: &EnvSource) -> Option<PushUrl> {
+        let raw = env.secret("KUMA_PUSH_URL")?;
+        let url = reqwest::Url::parse(raw.expose())
             .ok()
-            .filter(|url| matches!(url.scheme(), "http" | "https") && url.host_str().is_some())
-            .map(|url| Some(PushUrl(url)))
-            .ok_or_else(|| {
-                ConfigError::new(
-                    "KUMA_PUSH_URL: not an http(s) URL (value not shown: it holds the push token); copy the Push URL of a Kuma push monitor, e.g. https://kuma.example.com/api/push/<token>",
-                )
-            })
+            .filter(|url| matches!(url.scheme(), "http" | "https") && url.host_str().is_some());
+        if url.is_none() {
+            env.refuse_setting(
+                "KUMA_PUSH_URL",
+                "KUMA_PUSH_URL: not an http(s) URL (value not shown: it holds the push token); copy the Push URL of a Kuma push monitor, e.g. https://kuma.example.com/api/push/<token>",
+            );
+        }
+        url.map(PushUrl)
     }
 
     /// Scheme, host and port only: what may appear in a log line.
@@ -131,9 +131,7 @@ mod tests {
     use super::*;
 
     fn push_url(raw: &str) -> PushUrl {
-        PushUrl::from_env(&EnvSource::from_pairs(&[("KUMA_PUSH_URL", raw)]))
-            .unwrap()
-            .unwrap()
+        PushUrl::from_env(&EnvSource::from_pairs(&[("KUMA_PUSH_URL", raw)])).unwrap()
     }
 
     #[test]
@@ -166,8 +164,9 @@ mod tests {
         let url = push_url("https://kuma.example.com:8443/api/push/Tok3n?status=up");
         assert_eq!(url.shown(), "https://kuma.example.com:8443");
         assert!(!format!("{url:?}").contains("Tok3n"));
-        let err =
-            PushUrl::from_env(&EnvSource::from_pairs(&[("KUMA_PUSH_URL", "Tok3n")])).unwrap_err();
+        let env = EnvSource::from_pairs(&[("KUMA_PUSH_URL", "Tok3n")]);
+        assert_eq!(PushUrl::from_env(&env), None);
+        let err = env.finish().unwrap_err().remove(0);
         assert!(!err.to_string().contains("Tok3n"), "{err}");
         assert!(err.to_string().starts_with("KUMA_PUSH_URL: "));
     }

@@ -18,7 +18,6 @@ use aws_sdk_s3::config::{
     ResponseChecksumValidation,
 };
 
-use crate::config::ConfigError;
 use crate::config::{EnvSource, Secret};
 
 /// Connecting to the endpoint; a host that does not answer fails fast.
@@ -50,8 +49,9 @@ pub struct SpacesSettings {
 }
 
 impl SpacesSettings {
-    pub fn from_env(env: &EnvSource) -> Result<SpacesSettings, ConfigError> {
-        let endpoint = env.http_url("SPACES_ENDPOINT")?;
+    /// The Spaces settings; an invalid one is recorded in `env`.
+    pub fn from_env(env: &EnvSource) -> SpacesSettings {
+        let endpoint = env.http_url("SPACES_ENDPOINT");
         let region = env
             .string("SPACES_REGION")
             .unwrap_or_else(|| default_region(endpoint.as_ref()));
@@ -63,17 +63,20 @@ impl SpacesSettings {
             } else {
                 ("SPACES_SECRET", "SPACES_KEY")
             };
-            return Err(ConfigError::new(format!(
-                "{unset}: not set, but {set} is; set both (a Spaces access key pair) or neither (the standard AWS credential chain)"
-            )));
+            env.refuse_setting(
+                unset,
+                format!(
+                    "{unset}: not set, but {set} is; set both (a Spaces access key pair) or neither (the standard AWS credential chain)"
+                ),
+            );
         }
-        Ok(SpacesSettings {
+        SpacesSettings {
             endpoint,
             region,
             key,
             secret,
-            path_style: env.bool("SPACES_PATH_STYLE", false)?,
-        })
+            path_style: env.bool("SPACES_PATH_STYLE", false),
+        }
     }
 
     /// Where requests go, for messages: the endpoint, or `AWS S3 (<region>)`.
@@ -162,9 +165,15 @@ async fn standard_credentials_chain(region: Region) -> DefaultCredentialsChain {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::config::ConfigError;
 
+    /// The settings, or the first error recorded while reading them.
     fn spaces(pairs: &[(&str, &str)]) -> Result<SpacesSettings, ConfigError> {
-        SpacesSettings::from_env(&EnvSource::from_pairs(pairs))
+        let env = EnvSource::from_pairs(pairs);
+        let settings = SpacesSettings::from_env(&env);
+        env.finish()
+            .map(|()| settings)
+            .map_err(|errors| errors[0].clone())
     }
 
     #[test]

@@ -110,8 +110,13 @@ fn both_sources_are_a_config_error() {
         .unwrap();
     assert_eq!(output.status.code(), Some(2));
     let stderr = String::from_utf8(output.stderr).unwrap();
-    assert_eq!(
-        stderr,
-        "status: error: BACKUP_BUCKET and BACKUP_DIR are both set: backups are read from one source; unset one of them\n"
+    let lines: Vec<&str> = stderr.lines().collect();
+    assert_eq!(lines.len(), 2, "{stderr}");
+    assert!(
+        lines[0].ends_with(
+            " ERROR status::commands: BACKUP_BUCKET and BACKUP_DIR are both set: backups are read from one source; unset one of them"
+        ),
+        "{stderr}"
     );
+    assert!(lines[1].ends_with("exit 2"), "{stderr}");
 }

@@ -221,18 +221,24 @@ fn binary_deadline_ends_a_server_that_never_answers() {
 #[test]
 fn binary_exits_2_on_configuration_errors() {
     let dir = tempfile::tempdir().unwrap();
-    for (env, expected) in [
+    // Settings refused while reading them end with the summary line; the two that only the
+    // `kuma` command refuses end with their error line.
+    let settings_error = true;
+    for (env, expected, summary) in [
         (
             vec![("KUMA_URL", "uptime.local"), ("KUMA_STATUS_PAGE", "main")],
-            "status: error: KUMA_URL: \"uptime.local\" is not an http(s) URL",
+            "KUMA_URL: \"uptime.local\" is not an http(s) URL",
+            settings_error,
         ),
         (
             vec![("KUMA_URL", "http://127.0.0.1:9")],
-            "status: error: KUMA_STATUS_PAGE: not set; KUMA_URL is set, so give the slug of a published status page (e.g. main)",
+            "KUMA_STATUS_PAGE: not set; KUMA_URL is set, so give the slug of a published status page (e.g. main)",
+            settings_error,
         ),
         (
             vec![],
             "KUMA_URL: not set; set it to the base URL of Uptime Kuma (e.g. https://uptime.example.com)",
+            !settings_error,
         ),
         (
             vec![
@@ -241,7 +247,8 @@ fn binary_exits_2_on_configuration_errors() {
                 ("KUMA_MONITOR_IDS", "1,2"),
                 ("KUMA_CRITICAL_IDS", "3"),
             ],
-            "status: error: KUMA_CRITICAL_IDS: monitor 3 is not in KUMA_MONITOR_IDS; a critical monitor must count, so add it there",
+            "KUMA_CRITICAL_IDS: monitor 3 is not in KUMA_MONITOR_IDS; a critical monitor must count, so add it there",
+            settings_error,
         ),
         (
             vec![
@@ -249,7 +256,8 @@ fn binary_exits_2_on_configuration_errors() {
                 ("KUMA_STATUS_PAGE", "main"),
                 ("KUMA_CONCURRENCY", "0"),
             ],
-            "status: error: KUMA_CONCURRENCY: \"0\" is not a whole number from 1 to 256",
+            "KUMA_CONCURRENCY: \"0\" is not a whole number from 1 to 256",
+            settings_error,
         ),
         (
             vec![
@@ -258,6 +266,7 @@ fn binary_exits_2_on_configuration_errors() {
                 ("KUMA_CA_CERT", "/nonexistent/ca.pem"),
             ],
             "KUMA_CA_CERT: cannot read /nonexistent/ca.pem: No such file or directory (os error 2); point it at a PEM file",
+            !settings_error,
         ),
     ] {
         let output = crate::support::status_command(dir.path())
@@ -267,8 +276,24 @@ fn binary_exits_2_on_configuration_errors() {
             .code(2)
             .get_output()
             .clone();
-        let line = one_error_line(&output);
-        assert!(line.ends_with(expected), "{line}");
+        assert!(output.stdout.is_empty(), "nothing on stdout when it fails");
+        let stderr = String::from_utf8(output.stderr.clone()).unwrap();
+        let lines: Vec<&str> = stderr.lines().collect();
+        assert!(
+            lines[0].contains(" ERROR ") && lines[0].ends_with(expected),
+            "{stderr}"
+        );
+        if summary {
+            assert_eq!(lines.len(), 2, "{stderr}");
+            assert!(
+                lines[1].contains(" INFO ")
+                    && lines[1].contains("configuration: 1 error(s) above; nothing done;")
+                    && lines[1].ends_with("exit 2"),
+                "{stderr}"
+            );
+        } else {
+            assert_eq!(lines.len(), 1, "{stderr}");
+        }
     }
 }
 

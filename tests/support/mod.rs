@@ -9,6 +9,7 @@
 //! - `publish`: settings and object reads shared by the publishing tests.
 //! - `s3_proxy`: a recording proxy in front of moto (every S3 request the binary sends).
 //! - `schema`: `config/status.schema.json` applied to every document a test sees.
+//! - `slow_proxy`: a TCP proxy that delays every answer, to keep a request in flight.
 //! - `synthetic_kuma`: Kuma 2.5.3 bodies for N monitors (the scale harness and benches use it too).
 //! - `tcp_proxy`: a proxy in front of moto that times each request or cuts a body short.
 
@@ -22,6 +23,7 @@ pub mod moto;
 pub mod publish;
 pub mod s3_proxy;
 pub mod schema;
+pub mod slow_proxy;
 pub mod synthetic_kuma;
 pub mod tcp_proxy;
 

@@ -7,9 +7,8 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 
 use super::newest::FutureBackups;
-use super::size::format_size;
 use super::{BackupObject, BackupStatus};
-use crate::units::format_age;
+use crate::units::{format_age, format_size};
 
 /// The finding when no trusted backup matched (the check adds the glob to it).
 pub const NO_BACKUP: &str = "no backup found";

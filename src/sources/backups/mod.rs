@@ -12,7 +12,6 @@ mod health;
 pub mod newest;
 mod prefix;
 mod settings;
-mod size;
 mod table;
 
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -28,7 +27,6 @@ use health::{NO_BACKUP, assess};
 pub use newest::FutureBackups;
 pub use prefix::KeyPrefix;
 pub use settings::{BackupSettings, BackupSource};
-pub use size::format_size;
 pub use table::render;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]

@@ -7,8 +7,6 @@ use globset::{GlobBuilder, GlobMatcher};
 
 use super::health::Thresholds;
 use super::prefix::KeyPrefix;
-use super::size::parse_size;
-use crate::config::ConfigError;
 use crate::config::EnvSource;
 use crate::units::format_age;
 
@@ -53,40 +51,13 @@ pub struct BackupSettings {
 }
 
 impl BackupSettings {
-    /// `Ok(None)` when backups are deliberately not watched (neither `BACKUP_BUCKET` nor
-    /// `BACKUP_DIR`); that is said once in `unconfigured`.
-    pub fn from_env(
-        env: &EnvSource,
-        unconfigured: &mut Vec<String>,
-    ) -> Result<Option<BackupSettings>, ConfigError> {
-        let source = match (env.string("BACKUP_BUCKET"), env.path("BACKUP_DIR")) {
-            (Some(_), Some(_)) => {
-                return Err(ConfigError::new(
-                    "BACKUP_BUCKET and BACKUP_DIR are both set: backups are read from one source; unset one of them",
-                ));
-            }
-            (None, None) => {
-                unconfigured.push(
-                    "BACKUP_BUCKET and BACKUP_DIR are not set: backups are not checked, so backup health is unknown".into(),
-                );
-                return Ok(None);
-            }
-            (Some(bucket), None) => {
-                let prefix = match env.raw("BACKUP_PREFIX") {
-                    None => KeyPrefix::fixed(""),
-                    Some(raw) => KeyPrefix::parse(&raw)
-                        .map_err(|why| ConfigError::new(format!("BACKUP_PREFIX: {raw:?} {why}")))?,
-                };
-                BackupSource::Bucket { bucket, prefix }
-            }
-            (None, Some(dir)) => {
-                if env.raw("BACKUP_PREFIX").is_some() {
-                    return Err(ConfigError::new(
-                        "BACKUP_PREFIX: set, but it applies to BACKUP_BUCKET only; with BACKUP_DIR use BACKUP_MATCH to pick files",
-                    ));
-                }
-                BackupSource::Dir(dir)
-            }
+    /// `None` when backups are deliberately not watched (neither `BACKUP_BUCKET` nor
+    /// `BACKUP_DIR`; said once in `unconfigured`) or a setting is invalid (recorded in `env`).
+    /// Every `BACKUP_*` value is checked either way.
+    pub fn from_env(env: &EnvSource, unconfigured: &mut Vec<String>) -> Option<BackupSettings> {
+        let prefix = match env.raw("BACKUP_PREFIX") {
+            None => Some(KeyPrefix::fixed("")),
+            Some(_) => env.checked("BACKUP_PREFIX", KeyPrefix::parse),
         };
         let match_glob = env.parsed(
             "BACKUP_MATCH",
@@ -97,30 +68,61 @@ impl BackupSettings {
                     .ok()
                     .map(|glob| glob.compile_matcher())
             },
-        )?;
-        let warn_after = env.duration("BACKUP_WARN_AFTER", DEFAULT_WARN_AFTER)?;
-        let fail_after = env.duration("BACKUP_FAIL_AFTER", DEFAULT_FAIL_AFTER)?;
-        if fail_after <= warn_after {
-            return Err(ConfigError::new(format!(
-                "BACKUP_FAIL_AFTER ({}) must be longer than BACKUP_WARN_AFTER ({})",
-                format_age(fail_after),
-                format_age(warn_after)
-            )));
+        );
+        let warn_after = env.duration("BACKUP_WARN_AFTER", DEFAULT_WARN_AFTER);
+        let fail_after = env.duration("BACKUP_FAIL_AFTER", DEFAULT_FAIL_AFTER);
+        if env.all_valid(&["BACKUP_WARN_AFTER", "BACKUP_FAIL_AFTER"]) {
+            if fail_after <= warn_after {
+                env.refuse_setting(
+                    "BACKUP_FAIL_AFTER",
+                    format!(
+                        "BACKUP_FAIL_AFTER ({}) must be longer than BACKUP_WARN_AFTER ({})",
+                        format_age(fail_after),
+                        format_age(warn_after)
+                    ),
+                );
+            } else if fail_after > MAX_FAIL_AFTER {
+                env.refuse_setting(
+                    "BACKUP_FAIL_AFTER",
+                    format!(
+                        "BACKUP_FAIL_AFTER ({}) is over the limit of 366 days",
+                        format_age(fail_after)
+                    ),
+                );
+            }
         }
-        if fail_after > MAX_FAIL_AFTER {
-            return Err(ConfigError::new(format!(
-                "BACKUP_FAIL_AFTER ({}) is over the limit of 366 days",
-                format_age(fail_after)
-            )));
-        }
-        let min_size = env.parsed_or(
-            "BACKUP_MIN_SIZE",
-            "is not a size; expected bytes or e.g. 10MiB, 5MB",
-            parse_size,
-            1,
-        )?;
-        let clock_skew = env.duration("BACKUP_CLOCK_SKEW", DEFAULT_CLOCK_SKEW)?;
-        Ok(Some(BackupSettings {
+        let min_size = env.size("BACKUP_MIN_SIZE", 1, 0);
+        let clock_skew = env.duration("BACKUP_CLOCK_SKEW", DEFAULT_CLOCK_SKEW);
+        let source = match (env.string("BACKUP_BUCKET"), env.path("BACKUP_DIR")) {
+            (Some(_), Some(_)) => {
+                env.refuse_setting(
+                    "BACKUP_DIR",
+                    "BACKUP_BUCKET and BACKUP_DIR are both set: backups are read from one source; unset one of them",
+                );
+                return None;
+            }
+            (None, None) => {
+                unconfigured.push(
+                    "BACKUP_BUCKET and BACKUP_DIR are not set: backups are not checked, so backup health is unknown".into(),
+                );
+                return None;
+            }
+            (Some(bucket), None) => BackupSource::Bucket {
+                bucket,
+                prefix: prefix?,
+            },
+            (None, Some(dir)) => {
+                if env.raw("BACKUP_PREFIX").is_some() {
+                    env.refuse_setting(
+                        "BACKUP_PREFIX",
+                        "BACKUP_PREFIX: set, but it applies to BACKUP_BUCKET only; with BACKUP_DIR use BACKUP_MATCH to pick files",
+                    );
+                    return None;
+                }
+                BackupSource::Dir(dir)
+            }
+        };
+        Some(BackupSettings {
             source,
             match_glob,
             thresholds: Thresholds {
@@ -129,7 +131,7 @@ impl BackupSettings {
                 min_size,
                 clock_skew,
             },
-        }))
+        })
     }
 }
 
@@ -137,15 +139,20 @@ impl BackupSettings {
 mod tests {
     use super::*;
 
-    fn load(pairs: &[(&str, &str)]) -> Result<Option<BackupSettings>, ConfigError> {
-        BackupSettings::from_env(&EnvSource::from_pairs(pairs), &mut Vec::new())
+    fn load(pairs: &[(&str, &str)]) -> Result<Option<BackupSettings>, Vec<String>> {
+        let env = EnvSource::from_pairs(pairs);
+        let settings = BackupSettings::from_env(&env, &mut Vec::new());
+        match env.finish() {
+            Ok(()) => Ok(settings),
+            Err(errors) => Err(errors.iter().map(ToString::to_string).collect()),
+        }
     }
 
     #[test]
     fn unconfigured_says_so_once() {
         let mut unconfigured = Vec::new();
         let settings = BackupSettings::from_env(&EnvSource::from_pairs(&[]), &mut unconfigured);
-        assert!(settings.unwrap().is_none());
+        assert!(settings.is_none());
         assert_eq!(unconfigured.len(), 1);
         assert!(unconfigured[0].starts_with("BACKUP_BUCKET and BACKUP_DIR are not set"));
     }
@@ -196,7 +203,7 @@ mod tests {
 
     #[test]
     fn config_errors_name_the_settings() {
-        let message = |pairs: &[(&str, &str)]| load(pairs).unwrap_err().to_string();
+        let message = |pairs: &[(&str, &str)]| load(pairs).unwrap_err().join("\n");
         assert_eq!(
             message(&[("BACKUP_BUCKET", "b"), ("BACKUP_DIR", "/d")]),
             "BACKUP_BUCKET and BACKUP_DIR are both set: backups are read from one source; unset one of them"
@@ -236,6 +243,24 @@ mod tests {
             message(&[("BACKUP_BUCKET", "b"), ("BACKUP_PREFIX", "db/%Y/%M/")]),
             r#"BACKUP_PREFIX: "db/%Y/%M/" has minute or second fields; the finest field a prefix may hold is the hour (%H)"#
         );
+    }
+
+    #[test]
+    fn every_invalid_backup_setting_is_reported_once() {
+        let errors = load(&[
+            ("BACKUP_DIR", "/d"),
+            ("BACKUP_WARN_AFTER", "soon"),
+            ("BACKUP_FAIL_AFTER", "20h"),
+            ("BACKUP_MIN_SIZE", "big"),
+            ("BACKUP_MATCH", "db/["),
+        ])
+        .unwrap_err();
+        // No comparison of BACKUP_FAIL_AFTER against a BACKUP_WARN_AFTER the operator did
+        // not set.
+        assert_eq!(errors.len(), 3, "{errors:?}");
+        assert!(errors[0].starts_with("BACKUP_MATCH: "), "{errors:?}");
+        assert!(errors[1].starts_with("BACKUP_WARN_AFTER: "), "{errors:?}");
+        assert!(errors[2].starts_with("BACKUP_MIN_SIZE: "), "{errors:?}");
     }
 
     #[test]

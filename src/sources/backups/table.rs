@@ -3,8 +3,7 @@
 use chrono::SecondsFormat;
 
 use super::BackupReport;
-use super::size::format_size;
-use crate::units::format_age;
+use crate::units::{format_age, format_size};
 
 pub fn render(report: &BackupReport) -> String {
     let time = |object: &super::BackupObject| {

@@ -29,7 +29,6 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
-use crate::config::ConfigError;
 use crate::config::{EnvSource, Secret};
 
 pub use fetch::fetch;
@@ -60,55 +59,68 @@ pub struct KumaSettings {
 }
 
 impl KumaSettings {
-    /// `Ok(None)` when Kuma is deliberately not configured (no `KUMA_URL`); that is said once
-    /// in `unconfigured`.
-    pub fn from_env(
-        env: &EnvSource,
-        unconfigured: &mut Vec<String>,
-    ) -> Result<Option<KumaSettings>, ConfigError> {
-        let Some(url) = env.http_url("KUMA_URL")? else {
-            unconfigured.push(
-                "KUMA_URL is not set: Uptime Kuma is not read, so platform status and uptime are unknown".into(),
-            );
-            return Ok(None);
-        };
-        if !url.username().is_empty() || url.password().is_some() {
-            // Named without them: the password must not reach a log.
-            return Err(ConfigError::new(format!(
-                "KUMA_URL: {} holds credentials (user:password@); remove them: Uptime Kuma's API key goes in KUMA_API_KEY, and only /metrics is sent it",
-                crate::http::redact(&url).trim_end_matches('/')
-            )));
-        }
-        let status_page = env.string("KUMA_STATUS_PAGE").ok_or_else(|| {
-            ConfigError::new(
-                "KUMA_STATUS_PAGE: not set; KUMA_URL is set, so give the slug of a published status page (e.g. main)",
-            )
-        })?;
-        let aggregate = match env.choice("KUMA_UPTIME_AGGREGATE", &["mean", "min"], "mean")? {
+    /// `None` when Kuma is deliberately not configured (no `KUMA_URL`; said once in
+    /// `unconfigured`) or a setting is invalid (recorded in `env`). Every `KUMA_*` value is
+    /// checked either way.
+    pub fn from_env(env: &EnvSource, unconfigured: &mut Vec<String>) -> Option<KumaSettings> {
+        let url = env.http_url("KUMA_URL");
+        let status_page = env.string("KUMA_STATUS_PAGE");
+        let uptime_aggregate = match env.choice("KUMA_UPTIME_AGGREGATE", &["mean", "min"], "mean") {
             "min" => UptimeAggregate::Min,
             _ => UptimeAggregate::Mean,
         };
-        let monitor_ids = env.id_list("KUMA_MONITOR_IDS")?;
-        let critical_ids = env.id_list("KUMA_CRITICAL_IDS")?.unwrap_or_default();
+        let monitor_ids = env.id_list("KUMA_MONITOR_IDS");
+        let critical_ids = env.id_list("KUMA_CRITICAL_IDS").unwrap_or_default();
         if let Some(counted) = &monitor_ids
             && let Some(id) = critical_ids.iter().find(|id| !counted.contains(id))
         {
-            return Err(ConfigError::new(format!(
-                "KUMA_CRITICAL_IDS: monitor {id} is not in KUMA_MONITOR_IDS; a critical monitor must count, so add it there"
-            )));
+            env.refuse_setting(
+                "KUMA_CRITICAL_IDS",
+                format!(
+                    "KUMA_CRITICAL_IDS: monitor {id} is not in KUMA_MONITOR_IDS; a critical monitor must count, so add it there"
+                ),
+            );
         }
-        Ok(Some(KumaSettings {
+        let concurrency = env.number("KUMA_CONCURRENCY", 32, 1, 256);
+        let request_timeout = env.duration("KUMA_REQUEST_TIMEOUT", Duration::from_secs(10));
+        let stale_after = env.duration("KUMA_STALE_AFTER", Duration::from_secs(30 * 60));
+        if env.raw("KUMA_URL").is_none() {
+            unconfigured.push(
+                "KUMA_URL is not set: Uptime Kuma is not read, so platform status and uptime are unknown".into(),
+            );
+            return None;
+        }
+        let Some(status_page) = status_page else {
+            env.refuse_setting(
+                "KUMA_STATUS_PAGE",
+                "KUMA_STATUS_PAGE: not set; KUMA_URL is set, so give the slug of a published status page (e.g. main)",
+            );
+            return None;
+        };
+        let url = url?;
+        if !url.username().is_empty() || url.password().is_some() {
+            // Named without them: the password must not reach a log.
+            env.refuse_setting(
+                "KUMA_URL",
+                format!(
+                    "KUMA_URL: {} holds credentials (user:password@); remove them: Uptime Kuma's API key goes in KUMA_API_KEY, and only /metrics is sent it",
+                    crate::http::redact(&url).trim_end_matches('/')
+                ),
+            );
+            return None;
+        }
+        Some(KumaSettings {
             url,
             status_page,
             api_key: env.secret("KUMA_API_KEY"),
             monitor_ids,
             critical_ids,
-            concurrency: env.number("KUMA_CONCURRENCY", 32, 1, 256)?,
-            request_timeout: env.duration("KUMA_REQUEST_TIMEOUT", Duration::from_secs(10))?,
-            stale_after: env.duration("KUMA_STALE_AFTER", Duration::from_secs(30 * 60))?,
+            concurrency,
+            request_timeout,
+            stale_after,
             ca_cert: env.path("KUMA_CA_CERT"),
-            uptime_aggregate: aggregate,
-        }))
+            uptime_aggregate,
+        })
     }
 }
 

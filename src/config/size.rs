@@ -1,4 +1,4 @@
-//! Byte sizes as people write them (`BACKUP_MIN_SIZE=10MiB`) and read them (`1.5 MiB`).
+//! Byte sizes as people write them: `BACKUP_MIN_SIZE=10MiB`, `STATUS_MAX_SIZE=1MiB`.
 
 const UNITS: [(&str, u64); 9] = [
     ("b", 1),
@@ -36,24 +36,6 @@ pub fn parse_size(raw: &str) -> Option<u64> {
     (bytes.is_finite() && bytes < 2f64.powi(53)).then_some(bytes as u64)
 }
 
-/// `0 B`, `512 B`, `1.5 KiB`, `10.0 MiB`: binary units, one decimal.
-pub fn format_size(bytes: u64) -> String {
-    const BINARY: [&str; 5] = ["KiB", "MiB", "GiB", "TiB", "PiB"];
-    if bytes < 1024 {
-        return format!("{bytes} B");
-    }
-    let mut value = bytes as f64;
-    let mut unit = "B";
-    for name in BINARY {
-        if value < 1024.0 {
-            break;
-        }
-        value /= 1024.0;
-        unit = name;
-    }
-    format!("{value:.1} {unit}")
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -85,14 +67,5 @@ mod tests {
         ] {
             assert_eq!(parse_size(raw), None, "{raw:?}");
         }
-    }
-
-    #[test]
-    fn formats_in_binary_units() {
-        assert_eq!(format_size(0), "0 B");
-        assert_eq!(format_size(1023), "1023 B");
-        assert_eq!(format_size(1536), "1.5 KiB");
-        assert_eq!(format_size(10 * 1024 * 1024), "10.0 MiB");
-        assert_eq!(format_size(3 << 40), "3.0 TiB");
     }
 }
