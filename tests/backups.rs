@@ -347,6 +347,7 @@ fn library_settings(bucket: &str, prefix: &str) -> BackupSettings {
             fail_after: Duration::from_secs(50 * HOUR),
             min_size: 1,
         },
+        list_concurrency: 16,
     }
 }
 

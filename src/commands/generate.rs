@@ -1,6 +1,7 @@
 //! `status generate`: reads Uptime Kuma and the backups concurrently under the run's deadline,
 //! merges them into status.json, writes it atomically and (with `--upload`) publishes it.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
@@ -15,6 +16,7 @@ use crate::publish::write::write_atomically;
 use crate::run::deadline::{Budget, Deadline};
 use crate::run::lock;
 use crate::run::outcome::{Exit, Reporter, RunEnd, RunFailure, log_dry_run};
+use crate::sources::backups::{BackupReport, ListProgress};
 use crate::sources::{backups, kuma};
 use crate::units::{format_age, wire_name};
 
@@ -43,11 +45,13 @@ impl<T> SourceResult<T> {
     }
 }
 
-/// Waits for a source's task until `deadline`; a task still running then is stopped.
+/// Waits for a source's task until `deadline`; a task still running then is stopped, and
+/// `overran` turns the overrun into the reason (saying how far the source got).
 async fn finish<T>(
     name: &str,
     task: Option<JoinHandle<anyhow::Result<T>>>,
     deadline: Deadline,
+    overran: impl FnOnce(String) -> String,
 ) -> SourceResult<T> {
     let Some(mut task) = task else {
         return SourceResult::Unconfigured;
@@ -58,7 +62,7 @@ async fn finish<T>(
         Ok(Err(join_error)) => format!("{name}: the check crashed ({join_error})"),
         Err(overrun) => {
             task.abort();
-            overrun.to_string()
+            overran(overrun.to_string())
         }
     };
     tracing::warn!("{reason}; its fields are published as unknown");
@@ -97,13 +101,34 @@ async fn gather(
         }
         None => None,
     };
+    let progress = Arc::new(ListProgress::default());
     let backups_task = settings.backups.clone().map(|backup_settings| {
-        let spaces = settings.spaces.clone();
-        tokio::spawn(async move { backups::check(&backup_settings, &spaces, now).await })
+        let (spaces, progress) = (settings.spaces.clone(), Arc::clone(&progress));
+        tokio::spawn(async move {
+            backups::check_with_progress(&backup_settings, &spaces, now, &progress).await
+        })
     });
+    let backups = async {
+        let overran = |overrun: String| match &settings.backups {
+            Some(backup_settings) => {
+                BackupReport::stopped_at_deadline(backup_settings, now, &overrun, &progress).reason
+            }
+            None => overrun,
+        };
+        let backups = finish("backups", backups_task, budget.sources(), overran).await;
+        if let (Some(report), Some(backup_settings)) = (backups.report(), &settings.backups) {
+            let (took, given) = (budget.elapsed(), budget.sources().given());
+            if let Some(warning) = report.slow_listing_warning(backup_settings, took, given) {
+                tracing::warn!("backups: {warning}");
+            }
+        }
+        backups
+    };
     let (kuma, backups) = tokio::join!(
-        finish("Uptime Kuma", kuma_task, budget.sources()),
-        finish("backups", backups_task, budget.sources()),
+        finish("Uptime Kuma", kuma_task, budget.sources(), |overrun| {
+            overrun
+        }),
+        backups,
     );
     Ok(Gathered { kuma, backups })
 }

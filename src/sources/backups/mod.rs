@@ -5,14 +5,17 @@
 //! listing through `newest` (which keeps two objects, whatever the size of the listing);
 //! `prefix` expands dated prefixes; `health` holds the rules; `table` prints for a person.
 
+mod advice;
 mod bucket;
 mod dir;
 mod health;
+mod listing;
 // Public for the benchmarks (benches/hotspots.rs).
 pub mod newest;
 mod prefix;
 mod settings;
 mod size;
+mod split;
 mod table;
 
 use anyhow::{Context, anyhow};
@@ -21,8 +24,11 @@ use serde::Serialize;
 
 use crate::s3::{self, SpacesSettings};
 
+pub use advice::dated_prefix;
 pub use health::Thresholds;
 use health::assess;
+use listing::ListError;
+pub use listing::ListProgress;
 pub use prefix::KeyPrefix;
 pub use settings::{BackupSettings, BackupSource};
 pub use size::format_size;
@@ -103,19 +109,34 @@ pub async fn check(
     spaces: &SpacesSettings,
     now: DateTime<Utc>,
 ) -> anyhow::Result<BackupReport> {
+    check_with_progress(settings, spaces, now, &ListProgress::default()).await
+}
+
+/// [`check`], counting the objects and requests of a bucket listing in `progress` as it goes,
+/// so a caller that stops it at a deadline can still say how far it got.
+pub async fn check_with_progress(
+    settings: &BackupSettings,
+    spaces: &SpacesSettings,
+    now: DateTime<Utc>,
+    progress: &ListProgress,
+) -> anyhow::Result<BackupReport> {
     let source = settings.source.describe();
     let matcher = settings.match_glob.as_ref();
     let listing = match &settings.source {
         BackupSource::Bucket { bucket, prefix } => {
             let client = s3::client(spaces).await?;
-            let window = settings.thresholds.fail_after;
-            bucket::list(&client, bucket, prefix, matcher, now, window)
+            let prefixes = prefix.expand(now, settings.thresholds.fail_after);
+            let concurrency = settings.list_concurrency;
+            bucket::list(&client, bucket, prefixes, matcher, concurrency, progress)
                 .await
                 .map_err(|err| {
+                    let why = match err {
+                        ListError::Store(err) => s3::describe_error(&err, bucket),
+                        disorder => disorder.to_string(),
+                    };
                     anyhow!(
-                        "cannot list {source} at {}: {}",
-                        spaces.describe_endpoint(),
-                        s3::describe_error(&err, bucket)
+                        "cannot list {source} at {}: {why}",
+                        spaces.describe_endpoint()
                     )
                 })?
         }

@@ -17,6 +17,9 @@ const DEFAULT_FAIL_AFTER: Duration = Duration::from_secs(50 * 3600);
 /// A backup older than this is failed whatever the settings say; it also bounds the prefixes
 /// a dated `BACKUP_PREFIX` expands to.
 const MAX_FAIL_AFTER: Duration = Duration::from_secs(366 * 24 * 3600);
+/// List requests in flight at once for one prefix: a million keys in about 7 s at 100 ms a
+/// request (docs/benchmarks.md, Backup listing).
+const DEFAULT_LIST_CONCURRENCY: usize = 16;
 
 /// Where backups are listed: exactly one of a bucket (with a prefix) or a local directory.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -47,6 +50,8 @@ pub struct BackupSettings {
     /// Glob on the part of the key after the prefix (or the file name), e.g. `*.sql.gz`.
     pub match_glob: Option<GlobMatcher>,
     pub thresholds: Thresholds,
+    /// Most list requests in flight at once (`BACKUP_LIST_CONCURRENCY`); 1 lists page after page.
+    pub list_concurrency: usize,
 }
 
 impl BackupSettings {
@@ -117,9 +122,12 @@ impl BackupSettings {
                 parse_size,
             )?
             .unwrap_or(1);
+        let list_concurrency =
+            env.number("BACKUP_LIST_CONCURRENCY", DEFAULT_LIST_CONCURRENCY, 1, 256)?;
         Ok(Some(BackupSettings {
             source,
             match_glob,
+            list_concurrency,
             thresholds: Thresholds {
                 warn_after,
                 fail_after,
