@@ -3,6 +3,7 @@
 
 mod support;
 
+mod backup_listing;
 mod backups;
 mod cli;
 mod config_docs;

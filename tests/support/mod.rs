@@ -5,6 +5,7 @@
 //! - `kuma_fixtures`: an Uptime Kuma made of the captured responses, and the dashboard truth.
 //! - `moto`: a real S3 server (moto), one per test binary, with bucket and object helpers.
 //! - `publish`: settings and object reads shared by the publishing tests.
+//! - `s3_listing`: an S3 stand-in answering ListObjectsV2 pages in a fixed time (deadlines).
 //! - `schema`: `config/status.schema.json` applied to every document a test sees.
 //! - `synthetic_kuma`: Kuma 2.5.3 bodies for N monitors (the scale harness and benches use it too).
 
@@ -15,6 +16,7 @@ pub mod http_server;
 pub mod kuma_fixtures;
 pub mod moto;
 pub mod publish;
+pub mod s3_listing;
 pub mod schema;
 pub mod synthetic_kuma;
 

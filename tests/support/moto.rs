@@ -8,6 +8,7 @@
 //! status_command(dir).envs(moto.env())           // SPACES_* for the binary under test
 //! status::sources::backups::check(&settings, &moto.spaces(), now)  // or the library, same server
 //! moto.client()                                  // a plain SDK client for anything else
+//! let big = PreloadedMoto::start("big", objects); // its own server, objects already stored
 //! ```
 //!
 //! - One server per test binary, on a free 127.0.0.1 port, shared by its tests (each test makes
@@ -25,6 +26,10 @@
 //!   with a `now` derived from the `LastModified` moto reports (`put_object` returns it), or use
 //!   age thresholds of hours, far from the seconds a test takes. For "newer than" ordering,
 //!   `put_object_newer_than` re-puts until moto's clock has moved past the given time.
+//! - Thousands of objects: PUT through moto costs milliseconds each, one at a time (most of a
+//!   minute for a few thousand). `PreloadedMoto` starts a server of its own with the objects
+//!   (any keys, LastModified and sizes) written into moto's backend before it serves
+//!   (`moto_preload.py`), in about a second.
 //! - Region: `REGION` is not us-east-1, so CreateBucket needs (and gets) a LocationConstraint,
 //!   as it does on Spaces.
 
@@ -106,6 +111,14 @@ impl Moto {
     pub fn spaces(&self) -> status::s3::SpacesSettings {
         status::s3::SpacesSettings {
             endpoint: Some(self.endpoint.parse().expect("the endpoint is a valid URL")),
+            ..Moto::shared_settings()
+        }
+    }
+
+    /// Region, credentials and path style of every test server, with no endpoint.
+    fn shared_settings() -> status::s3::SpacesSettings {
+        status::s3::SpacesSettings {
+            endpoint: None,
             region: REGION.to_string(),
             key: Some(status::config::Secret::new(ACCESS_KEY)),
             secret: Some(status::config::Secret::new(SECRET_KEY)),
@@ -341,4 +354,59 @@ fn last_line(log: &Path) -> String {
                 .map(str::to_string)
         })
         .unwrap_or_else(|| "no output".to_string())
+}
+
+const PRELOAD: &str = include_str!("moto_preload.py");
+
+/// A moto server of its own holding one bucket with the given objects from the start. Stops
+/// when dropped (or, like the shared one, when the test process exits: its stdin closes).
+pub struct PreloadedMoto {
+    pub bucket: String,
+    endpoint: String,
+    child: Child,
+}
+
+impl PreloadedMoto {
+    /// `objects`: key (no tab or newline), LastModified, size.
+    pub fn start(bucket: &str, objects: &[(String, DateTime<Utc>, u64)]) -> PreloadedMoto {
+        let python = server_binary().with_file_name("python");
+        let mut list = tempfile::NamedTempFile::new().unwrap();
+        for (key, modified, size) in objects {
+            writeln!(list, "{key}\t{}\t{size}", modified.timestamp()).unwrap();
+        }
+        let mut child = Command::new(&python)
+            .args(["-c", PRELOAD, bucket, REGION])
+            .arg(list.path())
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .spawn()
+            .unwrap_or_else(|err| panic!("cannot start {}: {err}", python.display()));
+        let mut line = String::new();
+        let stdout = child.stdout.take().unwrap();
+        std::io::BufRead::read_line(&mut std::io::BufReader::new(stdout), &mut line).unwrap();
+        let port = line
+            .strip_prefix("READY ")
+            .and_then(|port| port.trim().parse::<u16>().ok())
+            .unwrap_or_else(|| panic!("preloaded moto did not start: {line:?}"));
+        PreloadedMoto {
+            bucket: bucket.to_string(),
+            endpoint: format!("http://127.0.0.1:{port}"),
+            child,
+        }
+    }
+
+    /// The settings for calling the library against this server.
+    pub fn spaces(&self) -> status::s3::SpacesSettings {
+        status::s3::SpacesSettings {
+            endpoint: Some(self.endpoint.parse().expect("the endpoint is a valid URL")),
+            ..Moto::shared_settings()
+        }
+    }
+}
+
+impl Drop for PreloadedMoto {
+    fn drop(&mut self) {
+        drop(self.child.stdin.take());
+        let _ = self.child.wait();
+    }
 }
