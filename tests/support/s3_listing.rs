@@ -35,10 +35,6 @@ impl ListingBucket {
         }
     }
 
-    pub fn objects(&self) -> &[Listed] {
-        &self.objects
-    }
-
     /// The answer to `request`: a ListObjectsV2 page, or 404 for anything else.
     pub fn answer(&self, request: &Request) -> Reply {
         let query = parse_query(request.query.as_deref().unwrap_or(""));
