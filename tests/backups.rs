@@ -199,7 +199,7 @@ async fn newest_of_2500_objects_across_3_pages() {
         "size             120 B".into(),
         "status           success".into(),
         "objects scanned  2500".into(),
-        "list requests    3".into(),
+        "list requests    4".into(),
     ] {
         assert!(
             table.lines().any(|line| line == row),
