@@ -17,7 +17,7 @@ const DEFAULT_FAIL_AFTER: Duration = Duration::from_secs(50 * 3600);
 /// A backup older than this is failed whatever the settings say; it also bounds the prefixes
 /// a dated `BACKUP_PREFIX` expands to.
 const MAX_FAIL_AFTER: Duration = Duration::from_secs(366 * 24 * 3600);
-/// List requests in flight at once for one prefix: a million keys in about 7 s at 100 ms a
+/// List requests in flight at once for one prefix: a million keys in about 10 s at 100 ms a
 /// request (docs/benchmarks.md, Backup listing).
 const DEFAULT_LIST_CONCURRENCY: usize = 16;
 
