@@ -138,6 +138,7 @@ fn library_settings(bucket: &str) -> BackupSettings {
             min_size: 1,
             clock_skew: Duration::from_secs(5 * 60),
         },
+        list_concurrency: 16,
     }
 }
 

@@ -3,6 +3,7 @@
 
 mod support;
 
+mod backup_listing;
 mod backups;
 mod backups_future;
 mod cli;

@@ -11,6 +11,8 @@ mod http_server;
 #[allow(dead_code)]
 #[path = "../../tests/support/moto.rs"]
 mod moto;
+#[path = "../../tests/support/s3_listing.rs"]
+mod s3_listing;
 #[path = "../../tests/support/synthetic_kuma.rs"]
 mod synthetic_kuma;
 #[allow(dead_code)]
@@ -21,6 +23,7 @@ mod backup_store;
 mod child;
 mod critical_path;
 mod fake_kuma;
+mod listing;
 mod report;
 
 use std::collections::HashMap;
@@ -75,6 +78,30 @@ struct Args {
     /// Runs of `status --version` for the startup time.
     #[arg(long, default_value_t = 200)]
     startup_runs: usize,
+    /// Backup listing: key counts M of each layout, as `layout:M` (none: no values).
+    #[arg(long, value_delimiter = ',', num_args = 0.., default_value = "flat:100000,flat:1000000,random:1000000,dated:1000000", value_parser = parse_listing)]
+    listing: Vec<(listing::KeyLayout, usize)>,
+    /// Backup listing: `BACKUP_LIST_CONCURRENCY` values; 1 (page after page) is the baseline.
+    #[arg(long, value_delimiter = ',', default_value = "1,16")]
+    listing_concurrency: Vec<usize>,
+    /// Backup listing: the stand-in's fixed latency per request, in ms.
+    #[arg(long, default_value_t = 100)]
+    listing_latency_ms: u64,
+    /// Only the backup listing, not the `generate` matrix (no moto needed).
+    #[arg(long)]
+    only_listing: bool,
+}
+
+fn parse_listing(raw: &str) -> Result<(listing::KeyLayout, usize), String> {
+    use clap::ValueEnum as _;
+    let (layout, count) = raw
+        .split_once(':')
+        .ok_or_else(|| format!("{raw:?}: expected layout:M, e.g. flat:100000"))?;
+    let layout = listing::KeyLayout::from_str(layout, true)?;
+    let count = count
+        .parse()
+        .map_err(|_| format!("{count:?} is not a count"))?;
+    Ok((layout, count))
 }
 
 #[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
@@ -119,7 +146,24 @@ async fn run(args: Args) -> anyhow::Result<()> {
         );
     }
     println!("{}", report::machine()?);
+    if !args.only_listing {
+        generate_matrix(&args).await?;
+    }
+    let latency = Duration::from_millis(args.listing_latency_ms);
+    let mut rows = Vec::new();
+    for &(layout, count) in &args.listing {
+        eprintln!("scale: listing {count} objects ({layout:?})");
+        let concurrencies = &args.listing_concurrency;
+        rows.extend(listing::measure(&args.binary, layout, count, concurrencies, latency).await?);
+    }
+    if !rows.is_empty() {
+        println!("{}", listing::table(&rows, latency));
+    }
+    Ok(())
+}
 
+/// `status generate --upload` over N monitors and M objects in moto (issue 5's matrix).
+async fn generate_matrix(args: &Args) -> anyhow::Result<()> {
     let size = std::fs::metadata(&args.binary)?.len();
     let (median, slowest, floor_kib) = child::startup(&args.binary, args.startup_runs)?;
     println!(
@@ -134,7 +178,7 @@ async fn run(args: Args) -> anyhow::Result<()> {
         )
     );
 
-    let cells = matrix(&args);
+    let cells = matrix(args);
     let mut rows = Vec::with_capacity(cells.len());
     let mut loads = Vec::new();
     let mut kumas: HashMap<u64, Arc<FakeKuma>> = HashMap::new();
@@ -155,7 +199,7 @@ async fn run(args: Args) -> anyhow::Result<()> {
             }));
             let mut runs = Vec::with_capacity(args.repeat);
             for _ in 0..args.repeat.max(1) {
-                let row = measure(&args, cell, Arc::clone(&kuma), &proxy).await?;
+                let row = measure(args, cell, Arc::clone(&kuma), &proxy).await?;
                 eprintln!("scale: {}", row.summary());
                 runs.push(row);
             }

@@ -1,13 +1,14 @@
 //! `status backups`: checks the newest backup within the run's deadline and prints the report.
 
 use chrono::Utc;
+use tokio::time::Instant;
 
 use crate::cli::ReportArgs;
 use crate::commands::settings::Settings;
 use crate::config::ConfigError;
 use crate::run::deadline::Deadline;
 use crate::run::outcome::Exit;
-use crate::sources::backups::{self, BackupReport, ReadCost};
+use crate::sources::backups::{self, BackupReport, ListProgress};
 
 /// Exit 0 when the source was read (whatever the health), 1 when it could not be (the report
 /// then says unknown), 2 when backups are not configured.
@@ -20,23 +21,30 @@ pub async fn command(settings: &Settings, args: &ReportArgs) -> anyhow::Result<E
     };
     let now = Utc::now();
     let source = backup_settings.source.describe();
-    let cost = ReadCost::default();
-    let checked = Deadline::after(settings.timeout)
+    let progress = ListProgress::default();
+    let deadline = Deadline::after(settings.timeout);
+    let started = Instant::now();
+    let checked = deadline
         .run(
             &source,
-            backups::check_counted(backup_settings, &settings.spaces, now, &cost),
+            backups::check_with_progress(backup_settings, &settings.spaces, now, &progress),
         )
         .await;
-    let failure = match checked {
+    let report = match checked {
         Ok(Ok(report)) => {
+            let (took, given) = (started.elapsed(), deadline.given());
+            if let Some(warning) = report.slow_listing_warning(backup_settings, took, given) {
+                tracing::warn!("{warning}");
+            }
             print_report(&report, args.json)?;
             return Ok(Exit::Success);
         }
-        Ok(Err(err)) => format!("{err:#}"),
-        Err(overrun) => overrun.to_string(),
+        Ok(Err(err)) => BackupReport::unknown(source, now, format!("{err:#}"), &progress),
+        Err(overrun) => {
+            BackupReport::stopped_at_deadline(backup_settings, now, &overrun.to_string(), &progress)
+        }
     };
-    tracing::error!("{failure}");
-    let report = BackupReport::unknown(source, now, failure, &cost);
+    tracing::error!("{}", report.reason);
     print_report(&report, args.json)?;
     Ok(Exit::Failure)
 }

@@ -1,6 +1,7 @@
 //! `status generate`: reads Uptime Kuma and the backups concurrently under the run's deadline,
 //! merges them into status.json, writes it atomically and (with `--upload`) publishes it.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
@@ -16,6 +17,7 @@ use crate::run::deadline::{Budget, Deadline};
 use crate::run::interrupt::{Interrupt, Interrupted};
 use crate::run::lock;
 use crate::run::outcome::{Exit, Reporter, RunEnd, RunFailure, log_dry_run, log_summary};
+use crate::sources::backups::{BackupReport, ListProgress};
 use crate::sources::{backups, kuma};
 use crate::units::{format_age, format_size, wire_name};
 
@@ -45,12 +47,14 @@ impl<T> SourceResult<T> {
 }
 
 /// Waits for a source's task until `deadline`; a task still running then, or when a signal
-/// stops the run, is stopped.
+/// stops the run, is stopped, and `overran` turns an overrun into the reason (saying how far
+/// the source got).
 async fn finish<T>(
     name: &str,
     task: Option<JoinHandle<anyhow::Result<T>>>,
     deadline: Deadline,
     interrupt: &Interrupt,
+    overran: impl FnOnce(String) -> String,
 ) -> SourceResult<T> {
     let Some(mut task) = task else {
         return SourceResult::Unconfigured;
@@ -61,7 +65,7 @@ async fn finish<T>(
         Ok(Ok(Err(join_error))) => format!("{name}: the check crashed ({join_error})"),
         Ok(Err(overrun)) => {
             task.abort();
-            overrun.to_string()
+            overran(overrun.to_string())
         }
         Err(interrupted) => {
             // Nothing is published after a signal, so there is nothing to warn about.
@@ -111,13 +115,45 @@ async fn gather(
         }
         None => None,
     };
+    let progress = Arc::new(ListProgress::default());
     let backups_task = settings.backups.clone().map(|backup_settings| {
-        let spaces = settings.spaces.clone();
-        tokio::spawn(async move { backups::check(&backup_settings, &spaces, now).await })
+        let (spaces, progress) = (settings.spaces.clone(), Arc::clone(&progress));
+        tokio::spawn(async move {
+            backups::check_with_progress(&backup_settings, &spaces, now, &progress).await
+        })
     });
+    let backups = async {
+        let overran = |overrun: String| match &settings.backups {
+            Some(backup_settings) => {
+                BackupReport::stopped_at_deadline(backup_settings, now, &overrun, &progress).reason
+            }
+            None => overrun,
+        };
+        let backups = finish(
+            "backups",
+            backups_task,
+            budget.sources(),
+            interrupt,
+            overran,
+        )
+        .await;
+        if let (Some(report), Some(backup_settings)) = (backups.report(), &settings.backups) {
+            let (took, given) = (budget.elapsed(), budget.sources().given());
+            if let Some(warning) = report.slow_listing_warning(backup_settings, took, given) {
+                tracing::warn!("backups: {warning}");
+            }
+        }
+        backups
+    };
     let (kuma, backups) = tokio::join!(
-        finish("Uptime Kuma", kuma_task, budget.sources(), interrupt),
-        finish("backups", backups_task, budget.sources(), interrupt),
+        finish(
+            "Uptime Kuma",
+            kuma_task,
+            budget.sources(),
+            interrupt,
+            |overrun| { overrun }
+        ),
+        backups,
     );
     Ok(Gathered { kuma, backups })
 }

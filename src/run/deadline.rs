@@ -37,6 +37,11 @@ impl Deadline {
         self.at
     }
 
+    /// The time the work was given.
+    pub fn given(&self) -> Duration {
+        self.given
+    }
+
     /// Runs `work` until the deadline; past it, `work` is dropped (cancelled) and the overrun
     /// is an error naming `label`.
     pub async fn run<T>(&self, label: &str, work: impl Future<Output = T>) -> Result<T, Overrun> {

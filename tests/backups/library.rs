@@ -24,6 +24,7 @@ fn library_settings(bucket: &str, prefix: &str) -> BackupSettings {
             min_size: 1,
             clock_skew: Duration::from_secs(300),
         },
+        list_concurrency: 16,
     }
 }
 

@@ -8,6 +8,7 @@
 //!   in-process loading of many objects (`moto_server.py`); the scale harness starts its own.
 //! - `publish`: settings and object reads shared by the publishing tests.
 //! - `s3_proxy`: a recording proxy in front of moto (every S3 request the binary sends).
+//! - `s3_listing`: an S3 stand-in answering ListObjectsV2 pages in a fixed time (deadlines).
 //! - `schema`: `config/status.schema.json` applied to every document a test sees.
 //! - `slow_proxy`: a TCP proxy that delays every answer, to keep a request in flight.
 //! - `synthetic_kuma`: Kuma 2.5.3 bodies for N monitors (the scale harness and benches use it too).
@@ -21,6 +22,7 @@ pub mod http_server;
 pub mod kuma_fixtures;
 pub mod moto;
 pub mod publish;
+pub mod s3_listing;
 pub mod s3_proxy;
 pub mod schema;
 pub mod slow_proxy;

@@ -188,7 +188,7 @@ impl Moto {
     /// Writes `backups` into `bucket` (created when missing) inside the server, without a
     /// request per object; returns the time moto took.
     pub fn load(&self, bucket: &str, backups: &Backups) -> Result<Duration, String> {
-        let spec = serde_json::json!({
+        self.load_spec(serde_json::json!({
             "bucket": bucket,
             "region": REGION,
             "count": backups.count,
@@ -196,7 +196,29 @@ impl Moto {
             "spacing": backups.spacing.as_secs(),
             "key_format": backups.key_format,
             "size": backups.size,
-        });
+        }))
+    }
+
+    /// Loads these objects (key, LastModified, size) into `bucket` the way [`load`](Moto::load)
+    /// does: for key names no pattern makes.
+    pub fn load_objects(
+        &self,
+        bucket: &str,
+        objects: &[(String, DateTime<Utc>, u64)],
+    ) -> Result<Duration, String> {
+        let objects: Vec<_> = objects
+            .iter()
+            .map(|(key, modified, size)| serde_json::json!([key, modified.timestamp(), size]))
+            .collect();
+        self.load_spec(serde_json::json!({
+            "bucket": bucket,
+            "region": REGION,
+            "objects": objects,
+        }))
+    }
+
+    fn load_spec(&self, spec: serde_json::Value) -> Result<Duration, String> {
+        let bucket = spec["bucket"].as_str().unwrap_or_default().to_string();
         let mut server = self.server.lock().unwrap_or_else(PoisonError::into_inner);
         let server = server.as_mut().ok_or("the server was stopped")?;
         let mut answer = String::new();
@@ -231,6 +253,14 @@ impl Moto {
     pub fn spaces(&self) -> status::s3::SpacesSettings {
         status::s3::SpacesSettings {
             endpoint: Some(self.endpoint.parse().expect("the endpoint is a valid URL")),
+            ..Moto::shared_settings()
+        }
+    }
+
+    /// Region, credentials and path style of every test server, with no endpoint.
+    fn shared_settings() -> status::s3::SpacesSettings {
+        status::s3::SpacesSettings {
+            endpoint: None,
             region: REGION.to_string(),
             key: Some(status::config::Secret::new(ACCESS_KEY)),
             secret: Some(status::config::Secret::new(SECRET_KEY)),

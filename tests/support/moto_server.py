@@ -14,7 +14,8 @@ command per line on stdin:
 
 creates the bucket when it does not exist and puts `count` objects into it: object i was
 last modified `i * spacing` seconds before `newest`, and its key is `key_format` applied to that
-time (UTC). Answers "LOADED <seconds>" or "ERROR <why>". Exits when stdin closes, which also
+time (UTC). Instead of `count`, `spacing` and `key_format`, a spec may list "objects" as
+[key, <unix seconds>, size] triples: any key names. Answers "LOADED <seconds>" or "ERROR <why>". Exits when stdin closes, which also
 happens when the process that started it dies.
 """
 
@@ -29,17 +30,25 @@ from moto.moto_server.threaded_moto_server import ThreadedMotoServer
 from moto.s3.models import s3_backends
 
 
-def load(spec):
-    backend = s3_backends[DEFAULT_ACCOUNT_ID]["aws"]
-    if spec["bucket"] not in backend.buckets:
-        backend.create_bucket(spec["bucket"], spec["region"])
-    body = b"\0" * spec["size"]
+def objects(spec):
+    """(key, modified, size) of every object the spec describes."""
+    if "objects" in spec:
+        for key, unix, size in spec["objects"]:
+            yield key, datetime.datetime.fromtimestamp(unix, datetime.timezone.utc), size
+        return
     for i in range(spec["count"]):
         modified = datetime.datetime.fromtimestamp(
             spec["newest"] - i * spec["spacing"], datetime.timezone.utc
         )
-        key = modified.strftime(spec["key_format"])
-        obj = backend.put_object(spec["bucket"], key, body)
+        yield modified.strftime(spec["key_format"]), modified, spec["size"]
+
+
+def load(spec):
+    backend = s3_backends[DEFAULT_ACCOUNT_ID]["aws"]
+    if spec["bucket"] not in backend.buckets:
+        backend.create_bucket(spec["bucket"], spec["region"])
+    for key, modified, size in objects(spec):
+        obj = backend.put_object(spec["bucket"], key, b"\0" * size)
         obj.last_modified = modified.replace(tzinfo=None)
 
 

@@ -5,16 +5,17 @@
 //! listing through `newest` (which keeps two objects, whatever the size of the listing);
 //! `prefix` expands dated prefixes; `health` holds the rules; `table` prints for a person.
 
+mod advice;
 mod bucket;
 mod dir;
 mod health;
+mod listing;
 // Public for the benchmarks (benches/hotspots.rs).
 pub mod newest;
 mod prefix;
 mod settings;
+mod split;
 mod table;
-
-use std::sync::atomic::{AtomicU64, Ordering};
 
 use anyhow::{Context, anyhow};
 use chrono::{DateTime, Utc};
@@ -22,8 +23,11 @@ use serde::Serialize;
 
 use crate::s3::{self, BucketSetting, SpacesSettings};
 
+pub use advice::dated_prefix;
 pub use health::Thresholds;
 use health::{NO_BACKUP, assess};
+use listing::ListError;
+pub use listing::ListProgress;
 pub use newest::FutureBackups;
 pub use prefix::KeyPrefix;
 pub use settings::{BackupSettings, BackupSource};
@@ -80,7 +84,7 @@ impl BackupReport {
         source: String,
         checked_at: DateTime<Utc>,
         reason: String,
-        cost: &ReadCost,
+        progress: &ListProgress,
     ) -> BackupReport {
         BackupReport {
             source,
@@ -91,18 +95,10 @@ impl BackupReport {
             previous: None,
             age_seconds: None,
             future_dated: FutureBackups::default(),
-            objects_scanned: cost.objects_scanned.load(Ordering::Relaxed),
-            list_requests: cost.list_requests.load(Ordering::Relaxed),
+            objects_scanned: progress.objects_scanned(),
+            list_requests: progress.list_requests(),
         }
     }
-}
-
-/// What reading a bucket has cost so far. It lives outside the read, so the report of a read
-/// that failed or ran out of time still counts the requests it sent.
-#[derive(Debug, Default)]
-pub struct ReadCost {
-    objects_scanned: AtomicU64,
-    list_requests: AtomicU64,
 }
 
 /// What a source found: the newest trusted matching backup, the one before it, those dated
@@ -123,42 +119,46 @@ pub async fn check(
     spaces: &SpacesSettings,
     now: DateTime<Utc>,
 ) -> anyhow::Result<BackupReport> {
-    check_counted(settings, spaces, now, &ReadCost::default()).await
+    check_with_progress(settings, spaces, now, &ListProgress::default()).await
 }
 
-/// [`check`], counting the requests it sends into `cost` as it goes.
-pub async fn check_counted(
+/// [`check`], counting the objects and requests of a bucket listing in `progress` as it goes,
+/// so a caller that stops it at a deadline (or sees it fail) can still say how far it got.
+pub async fn check_with_progress(
     settings: &BackupSettings,
     spaces: &SpacesSettings,
     now: DateTime<Utc>,
-    cost: &ReadCost,
+    progress: &ListProgress,
 ) -> anyhow::Result<BackupReport> {
     let source = settings.source.describe();
     let matcher = settings.match_glob.as_ref();
     let listing = match &settings.source {
         BackupSource::Bucket { bucket, prefix } => {
             let client = s3::client(spaces).await?;
-            bucket::list(
-                &client,
-                bucket,
-                prefix,
+            let within = bucket::Within {
+                prefixes: prefix.expand(now, settings.thresholds.fail_after),
                 matcher,
-                now,
-                &settings.thresholds,
-                cost,
-            )
-            .await
-            .map_err(|err| {
-                let bucket = BucketSetting {
-                    setting: "BACKUP_BUCKET",
-                    name: bucket,
-                };
-                anyhow!(
-                    "cannot list {source} at {}: {}",
-                    spaces.describe_endpoint(),
-                    s3::describe_error(&err, bucket, spaces)
-                )
-            })?
+                trusted_until: settings.thresholds.trusted_until(now),
+                concurrency: settings.list_concurrency,
+            };
+            bucket::list(&client, bucket, within, progress)
+                .await
+                .map_err(|err| {
+                    let why = match err {
+                        ListError::Store(err) => {
+                            let bucket = BucketSetting {
+                                setting: "BACKUP_BUCKET",
+                                name: bucket,
+                            };
+                            s3::describe_error(&err, bucket, spaces)
+                        }
+                        disorder => disorder.to_string(),
+                    };
+                    anyhow!(
+                        "cannot list {source} at {}: {why}",
+                        spaces.describe_endpoint()
+                    )
+                })?
         }
         BackupSource::Dir(path) => {
             let (path, matcher) = (path.clone(), matcher.cloned());

@@ -18,6 +18,9 @@ const DEFAULT_CLOCK_SKEW: Duration = Duration::from_secs(5 * 60);
 /// A backup older than this is failed whatever the settings say; it also bounds the prefixes
 /// a dated `BACKUP_PREFIX` expands to.
 const MAX_FAIL_AFTER: Duration = Duration::from_secs(366 * 24 * 3600);
+/// List requests in flight at once for one prefix: a million keys in about 10 s at 100 ms a
+/// request (docs/benchmarks.md, Backup listing).
+const DEFAULT_LIST_CONCURRENCY: usize = 16;
 
 /// Where backups are listed: exactly one of a bucket (with a prefix) or a local directory.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -48,6 +51,8 @@ pub struct BackupSettings {
     /// Glob on the part of the key after the prefix (or the file name), e.g. `*.sql.gz`.
     pub match_glob: Option<GlobMatcher>,
     pub thresholds: Thresholds,
+    /// Most list requests in flight at once (`BACKUP_LIST_CONCURRENCY`); 1 lists page after page.
+    pub list_concurrency: usize,
 }
 
 impl BackupSettings {
@@ -93,6 +98,8 @@ impl BackupSettings {
         }
         let min_size = env.size("BACKUP_MIN_SIZE", 1, 0);
         let clock_skew = env.duration("BACKUP_CLOCK_SKEW", DEFAULT_CLOCK_SKEW);
+        let list_concurrency =
+            env.number("BACKUP_LIST_CONCURRENCY", DEFAULT_LIST_CONCURRENCY, 1, 256);
         let source = match (env.string("BACKUP_BUCKET"), env.path("BACKUP_DIR")) {
             (Some(_), Some(_)) => {
                 env.refuse_setting(
@@ -125,6 +132,7 @@ impl BackupSettings {
         Some(BackupSettings {
             source,
             match_glob,
+            list_concurrency,
             thresholds: Thresholds {
                 warn_after,
                 fail_after,
