@@ -182,8 +182,12 @@ fn a_lock_left_by_another_user_names_its_owner_and_the_fix() {
         std::fs::set_permissions(&lock, std::fs::Permissions::from_mode(0o444)).unwrap();
         format!("(uid {me}), mode 0444")
     };
+    // A copy the service user can run: the build directory may be under a home it cannot enter.
+    let binary = dir.path().join("status");
+    std::fs::copy(env!("CARGO_BIN_EXE_status"), &binary).unwrap();
+    std::fs::set_permissions(&binary, std::fs::Permissions::from_mode(0o755)).unwrap();
     let as_service_user = |subcommand: &str| {
-        let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_status"));
+        let mut command = std::process::Command::new(&binary);
         command.env_clear().current_dir(dir.path()).arg(subcommand);
         if me == 0 {
             std::os::unix::process::CommandExt::uid(&mut command, 65534);
