@@ -10,9 +10,10 @@ use serde_json::Value;
 
 use crate::support::http_server::TestServer;
 use crate::support::moto::Moto;
+use crate::support::moto::library_settings;
 use crate::support::s3_listing::{Listed, ListingBucket};
 use crate::support::{run, status_command};
-use status::sources::backups::{BackupSettings, BackupSource, KeyPrefix, Thresholds};
+use status::sources::backups::BackupSettings;
 
 /// Three hosts backing up every 15 minutes under one flat prefix, newest first from `newest`.
 fn flat_backups(count: usize, newest: DateTime<Utc>) -> Vec<Listed> {
@@ -28,23 +29,6 @@ fn flat_backups(count: usize, newest: DateTime<Utc>) -> Vec<Listed> {
             (key, made, 1000 + i as u64)
         })
         .collect()
-}
-
-fn library_settings(bucket: &str, concurrency: usize) -> BackupSettings {
-    BackupSettings {
-        source: BackupSource::Bucket {
-            bucket: bucket.to_string(),
-            prefix: KeyPrefix::parse("db/").unwrap(),
-        },
-        match_glob: None,
-        thresholds: Thresholds {
-            warn_after: Duration::from_secs(26 * 3600),
-            fail_after: Duration::from_secs(50 * 3600),
-            min_size: 1,
-            clock_skew: Duration::from_secs(300),
-        },
-        list_concurrency: concurrency,
-    }
 }
 
 #[tokio::test]
@@ -72,7 +56,10 @@ async fn parallel_and_sequential_listings_agree_through_the_s3_client() {
     moto.load_objects(bucket, &objects).unwrap();
     let now = newest + TimeDelta::hours(1);
     let check = |concurrency| {
-        let settings = library_settings(bucket, concurrency);
+        let settings = BackupSettings {
+            list_concurrency: concurrency,
+            ..library_settings(bucket, "db/")
+        };
         let spaces = moto.spaces();
         async move {
             status::sources::backups::check(&settings, &spaces, now)

@@ -6,15 +6,13 @@
 //! object's time makes that object "from the future").
 
 use std::path::Path;
-use std::time::Duration;
 
 use chrono::{DateTime, SecondsFormat, TimeDelta, Utc};
 use serde_json::{Value, json};
-use status::sources::backups::{
-    BackupSettings, BackupSource, BackupStatus, FutureBackups, KeyPrefix, Thresholds,
-};
+use status::sources::backups::{BackupStatus, FutureBackups};
 
 use crate::support::moto::Moto;
+use crate::support::moto::library_settings;
 use crate::support::publish::{push_env, push_receiver, pushed};
 use crate::support::run;
 use crate::support::schema::valid_document;
@@ -125,23 +123,6 @@ fn a_file_from_the_future_makes_fresh_backups_a_warning() {
     assert!(!stderr.contains("WARN"), "{stderr}");
 }
 
-fn library_settings(bucket: &str) -> BackupSettings {
-    BackupSettings {
-        source: BackupSource::Bucket {
-            bucket: bucket.to_string(),
-            prefix: KeyPrefix::parse("db/").unwrap(),
-        },
-        match_glob: None,
-        thresholds: Thresholds {
-            warn_after: Duration::from_secs(26 * 3600),
-            fail_after: Duration::from_secs(50 * 3600),
-            min_size: 1,
-            clock_skew: Duration::from_secs(5 * 60),
-        },
-        list_concurrency: 16,
-    }
-}
-
 #[tokio::test]
 async fn an_object_from_the_future_is_not_the_newest() {
     let moto = Moto::shared();
@@ -152,7 +133,7 @@ async fn an_object_from_the_future_is_not_the_newest() {
     let newer = moto
         .put_object_newer_than(&bucket, "db/b.sql.gz", b"dump".to_vec(), older)
         .await;
-    let settings = library_settings(&bucket);
+    let settings = library_settings(&bucket, "db/");
 
     // One second past the skew before the newer object: it is 5m 1s ahead, the older one at
     // most 5m ahead, so trusted (and published as now).

@@ -217,6 +217,17 @@ impl EnvSource {
             .all(|(key, _)| key.as_deref().is_none_or(|key| !keys.contains(&key)))
     }
 
+    /// The errors [`finish`](Self::finish) hands over, as text (for unit tests).
+    #[cfg(test)]
+    pub(super) fn error_lines(&self) -> Vec<String> {
+        self.finish()
+            .err()
+            .unwrap_or_default()
+            .iter()
+            .map(ToString::to_string)
+            .collect()
+    }
+
     /// Every invalid setting found while reading, one error each, in the order found.
     pub fn finish(&self) -> Result<(), Vec<ConfigError>> {
         let problems: Vec<ConfigError> = self
@@ -238,15 +249,6 @@ mod tests {
     use std::time::Duration;
 
     use super::*;
-
-    fn errors(env: &EnvSource) -> Vec<String> {
-        env.finish()
-            .err()
-            .unwrap_or_default()
-            .iter()
-            .map(ToString::to_string)
-            .collect()
-    }
 
     #[test]
     fn flags_beat_process_env_beat_file() {
@@ -342,7 +344,7 @@ mod tests {
         assert!(env.finish().is_ok());
 
         let missing = EnvSource::load(Some(&dir.path().join("missing.env")));
-        let errors = errors(&missing);
+        let errors = missing.error_lines();
         assert_eq!(errors.len(), 1);
         assert!(
             errors[0].starts_with("--env-file / STATUS_ENV_FILE: cannot read "),

@@ -229,15 +229,6 @@ pub fn parse_duration(raw: &str) -> Option<Duration> {
 mod tests {
     use super::*;
 
-    fn errors(env: &EnvSource) -> Vec<String> {
-        env.finish()
-            .err()
-            .unwrap_or_default()
-            .iter()
-            .map(ToString::to_string)
-            .collect()
-    }
-
     #[test]
     fn every_bad_value_is_recorded_naming_the_setting_and_value() {
         let mut env = EnvSource::from_pairs(&[
@@ -272,7 +263,7 @@ mod tests {
         let rule =
             "is not a duration in whole seconds from 1s to 10 years; expected e.g. 45s, 10m, 26h";
         assert_eq!(
-            errors(&env),
+            env.error_lines(),
             [
                 r#"KUMA_URL: "uptime.local" is not an http(s) URL"#.to_string(),
                 format!(r#"KUMA_STALE_AFTER: "soon" {rule}"#),

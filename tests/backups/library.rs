@@ -4,29 +4,11 @@
 use std::time::Duration;
 
 use chrono::{DateTime, TimeDelta, Utc};
-use status::sources::backups::{
-    BackupObject, BackupReport, BackupSettings, BackupSource, BackupStatus, KeyPrefix, Thresholds,
-};
+use status::sources::backups::{BackupObject, BackupReport, BackupStatus};
 
 use super::{HOUR, body, whole_seconds};
+use crate::support::moto::library_settings;
 use crate::support::moto::{Backups, Moto};
-
-fn library_settings(bucket: &str, prefix: &str) -> BackupSettings {
-    BackupSettings {
-        source: BackupSource::Bucket {
-            bucket: bucket.to_string(),
-            prefix: KeyPrefix::parse(prefix).unwrap(),
-        },
-        match_glob: None,
-        thresholds: Thresholds {
-            warn_after: Duration::from_secs(26 * HOUR),
-            fail_after: Duration::from_secs(50 * HOUR),
-            min_size: 1,
-            clock_skew: Duration::from_secs(300),
-        },
-        list_concurrency: 16,
-    }
-}
 
 #[tokio::test]
 async fn age_of_a_bucket_backup_drives_success_warning_failed() {
