@@ -103,6 +103,9 @@ pub enum ListError<E> {
     /// A page broke the order the ranges rely on (keys not increasing, or a page that says
     /// more keys follow but holds none): listing in parts would not be exact.
     Disorder(String),
+    /// A request was cancelled under the listing (the runtime shutting down after the run's
+    /// deadline): the listing is incomplete, never taken as an answer.
+    Cancelled,
 }
 
 impl<E: fmt::Display> fmt::Display for ListError<E> {
@@ -110,6 +113,7 @@ impl<E: fmt::Display> fmt::Display for ListError<E> {
         match self {
             ListError::Store(err) => err.fmt(f),
             ListError::Disorder(why) => write!(f, "the server listed keys out of order: {why}"),
+            ListError::Cancelled => f.write_str("the listing was cancelled"),
         }
     }
 }
@@ -146,8 +150,12 @@ pub async fn list_all<L: KeyLister>(
         };
         let (range, page) = match joined {
             Ok(answer) => answer,
-            // A request task only ends early by panicking: pass the panic on.
-            Err(join_error) => std::panic::resume_unwind(join_error.into_panic()),
+            // A request task ends early by panicking (pass the panic on) or by being cancelled
+            // when the runtime shuts down after the deadline.
+            Err(join_error) if join_error.is_panic() => {
+                std::panic::resume_unwind(join_error.into_panic())
+            }
+            Err(_) => return Err(ListError::Cancelled),
         };
         let page = page.map_err(ListError::Store)?;
         let in_range = plan.answered(range, &page)?;
