@@ -9,8 +9,8 @@ use chrono::{DateTime, TimeDelta, Utc};
 use serde_json::Value;
 
 use crate::support::http_server::TestServer;
+use crate::support::library_settings;
 use crate::support::moto::Moto;
-use crate::support::moto::library_settings;
 use crate::support::s3_listing::{Listed, ListingBucket};
 use crate::support::{run, status_command};
 use status::sources::backups::BackupSettings;

@@ -11,8 +11,8 @@ use chrono::{DateTime, SecondsFormat, TimeDelta, Utc};
 use serde_json::{Value, json};
 use status::sources::backups::{BackupStatus, FutureBackups};
 
+use crate::support::library_settings;
 use crate::support::moto::Moto;
-use crate::support::moto::library_settings;
 use crate::support::publish::{push_env, push_receiver, pushed};
 use crate::support::run;
 use crate::support::schema::valid_document;

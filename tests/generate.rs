@@ -150,13 +150,13 @@ async fn every_source_down_exits_3_and_still_uploads_an_all_unknown_document() {
     assert_eq!(run.code, 3, "{}", run.stderr);
     assert!(
         run.stderr
-            .contains("WARN status::commands::generate: Uptime Kuma: "),
+            .contains("WARN status::commands::generate::produce: Uptime Kuma: "),
         "{}",
         run.stderr
     );
     assert!(
         run.stderr
-            .contains("WARN status::commands::generate: backups: "),
+            .contains("WARN status::commands::generate::produce: backups: "),
         "{}",
         run.stderr
     );

@@ -7,7 +7,7 @@ use chrono::{DateTime, TimeDelta, Utc};
 use status::sources::backups::{BackupObject, BackupReport, BackupStatus};
 
 use super::{HOUR, body, whole_seconds};
-use crate::support::moto::library_settings;
+use crate::support::library_settings;
 use crate::support::moto::{Backups, Moto};
 
 #[tokio::test]

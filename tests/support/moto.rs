@@ -414,23 +414,3 @@ fn last_line(log: &Path) -> String {
         })
         .unwrap_or_else(|| "no output".to_string())
 }
-
-/// Backup settings for calling the library on `bucket` under `prefix`, with the defaults of
-/// the settings table (26h, 50h, 1 byte, 5m, 16 list requests at once).
-pub fn library_settings(bucket: &str, prefix: &str) -> status::sources::backups::BackupSettings {
-    use status::sources::backups::{BackupSettings, BackupSource, KeyPrefix, Thresholds};
-    BackupSettings {
-        source: BackupSource::Bucket {
-            bucket: bucket.to_string(),
-            prefix: KeyPrefix::parse(prefix).unwrap(),
-        },
-        match_glob: None,
-        thresholds: Thresholds {
-            warn_after: std::time::Duration::from_secs(26 * 3600),
-            fail_after: std::time::Duration::from_secs(50 * 3600),
-            min_size: 1,
-            clock_skew: std::time::Duration::from_secs(300),
-        },
-        list_concurrency: 16,
-    }
-}

@@ -1,5 +1,5 @@
-//! `status generate`: reads Uptime Kuma and the backups concurrently under the run's deadline,
-//! merges them into status.json, writes it atomically and (with `--upload`) publishes it.
+//! Reading both sources concurrently under the sources' deadline, the override, and the merge
+//! into the document with the reasons it shows less than the truth; the summary line.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -7,19 +7,13 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use tokio::task::JoinHandle;
 
-use crate::cli::GenerateArgs;
-use crate::commands::settings::{Settings, check_required};
-use crate::commands::upload::{published_anyway, upload_within};
+use crate::commands::settings::Settings;
 use crate::document::{self, OverrideState, StatusDocument};
-use crate::publish::upload::{MISSING_BUCKET, Target};
-use crate::publish::write::{inspect_output, write_atomically};
 use crate::run::deadline::{Budget, Deadline};
-use crate::run::interrupt::{Interrupt, Interrupted};
-use crate::run::lock;
-use crate::run::outcome::{Exit, Reporter, RunEnd, RunFailure, log_dry_run, log_summary};
+use crate::run::interrupt::Interrupt;
 use crate::sources::backups::{BackupReport, ListProgress};
 use crate::sources::{backups, kuma};
-use crate::units::{format_age, format_size, wire_name};
+use crate::units::{format_age, wire_name};
 
 /// What became of one source in this run.
 enum SourceResult<T> {
@@ -195,14 +189,14 @@ fn read_override(settings: &Settings, now: DateTime<Utc>) -> (OverrideState, Opt
 
 /// What one run produced: the document, why it shows less than the truth (each reason makes the
 /// run degraded: exit 3), and the Kuma requests that needed their one retry.
-struct Produced {
-    document: StatusDocument,
-    degraded: Vec<String>,
+pub(super) struct Produced {
+    pub(super) document: StatusDocument,
+    pub(super) degraded: Vec<String>,
     kuma_retries: usize,
 }
 
 /// Reads both sources and merges them.
-async fn produce(
+pub(super) async fn produce(
     settings: &Settings,
     now: DateTime<Utc>,
     budget: Budget,
@@ -230,7 +224,7 @@ async fn produce(
 
 /// What a run read and did, for its summary line: platform, uptimes, Kuma retries (if any),
 /// backups, `done`.
-fn summary_line(produced: &Produced, now: DateTime<Utc>, done: &str) -> String {
+pub(super) fn summary_line(produced: &Produced, now: DateTime<Utc>, done: &str) -> String {
     let document = &produced.document;
     let percent = |value: Option<document::Percent>| {
         value.map_or("-".to_string(), |p| format!("{:.2}%", p.value()))
@@ -252,160 +246,6 @@ fn summary_line(produced: &Produced, now: DateTime<Utc>, done: &str) -> String {
         percent(document.uptime.last_30d),
         wire_name(backups.last_backup_status),
     )
-}
-
-/// `status generate`.
-pub async fn command(
-    settings: &Settings,
-    args: &GenerateArgs,
-    interrupt: &Interrupt,
-) -> anyhow::Result<Exit> {
-    let budget = Budget::start(settings.timeout);
-    if args.dry_run {
-        check_required(settings)?;
-        return dry_run(settings, budget, interrupt).await;
-    }
-    let web = settings.web_client()?;
-    let reporter = Reporter {
-        web: &web,
-        push_url: settings.publish.push_url.as_ref(),
-        budget,
-        interrupt,
-    };
-    Ok(reporter
-        .run(async |web| run(settings, args, web, budget, interrupt).await)
-        .await)
-}
-
-async fn run(
-    settings: &Settings,
-    args: &GenerateArgs,
-    web: &reqwest::Client,
-    budget: Budget,
-    interrupt: &Interrupt,
-) -> Result<RunEnd, RunFailure> {
-    check_required(settings)?;
-    for line in &settings.unconfigured {
-        tracing::info!("{line}");
-    }
-    let bucket = match args.upload {
-        true => Some(Target::new(&settings.upload, &settings.spaces).await?),
-        false => None,
-    };
-    let _lock = lock::acquire(&settings.publish.lock_file)?;
-    // Before the sources are read: a wrong STATUS_OUTPUT is refused at once, not after them.
-    inspect_output(&settings.publish.output)?;
-    publish(settings, bucket.as_ref(), web, budget, interrupt).await
-}
-
-/// Everything after taking the lock: produce, write, upload. A signal stops the sources and
-/// then nothing is written; once the file is written, it stops only what has not started.
-async fn publish(
-    settings: &Settings,
-    bucket: Option<&Target>,
-    web: &reqwest::Client,
-    budget: Budget,
-    interrupt: &Interrupt,
-) -> Result<RunEnd, RunFailure> {
-    let now = Utc::now();
-    let produced = produce(settings, now, budget, interrupt).await?;
-    let bytes = produced.document.to_json();
-    let output = &settings.publish.output;
-    let summary = |done: &str| summary_line(&produced, now, done);
-    let max_size = settings.publish.max_size;
-    if let Err(interrupted) = interrupt.check() {
-        return Err(RunFailure::after(
-            interrupted.into(),
-            summary("nothing written"),
-        ));
-    }
-    if bytes.len() as u64 > max_size {
-        let error = anyhow::anyhow!(
-            "the document is {} ({} bytes), over STATUS_MAX_SIZE ({}); nothing was written. Publish fewer components (STATUS_PUBLISH_COMPONENTS, KUMA_MONITOR_IDS) or raise STATUS_MAX_SIZE",
-            format_size(bytes.len() as u64),
-            bytes.len(),
-            format_size(max_size)
-        );
-        return Err(RunFailure::after(error, summary("nothing written")));
-    }
-    if let Err(error) = write_atomically(output, &bytes) {
-        return Err(RunFailure::after(error, summary("nothing written")));
-    }
-    let wrote = format!("wrote {} ({} bytes)", output.display(), bytes.len());
-    let Some(bucket) = bucket else {
-        return Ok(RunEnd {
-            summary: summary(&wrote),
-            degraded: produced.degraded.clone(),
-        });
-    };
-    if let Err(interrupted) = interrupt.check() {
-        return Err(RunFailure::after(
-            interrupted.into(),
-            summary(&format!("{wrote}; upload not started")),
-        ));
-    }
-    match upload_within(bucket, web, &bytes, budget).await {
-        Ok(published) => Ok(RunEnd {
-            summary: summary(&format!("{wrote}; {published}")),
-            degraded: produced
-                .degraded
-                .iter()
-                .cloned()
-                .chain(published.degraded().map(str::to_string))
-                .collect(),
-        }),
-        Err(error) => {
-            let done = published_anyway(&error).unwrap_or_else(|| "upload FAILED".to_string());
-            Err(RunFailure::after(
-                error,
-                summary(&format!("{wrote}; {done}")),
-            ))
-        }
-    }
-}
-
-/// `--dry-run`: the document on stdout; nothing written, uploaded or pinged. Each missing
-/// setting is a warning here, so a newcomer's first run says what to configure.
-async fn dry_run(
-    settings: &Settings,
-    budget: Budget,
-    interrupt: &Interrupt,
-) -> anyhow::Result<Exit> {
-    for line in &settings.unconfigured {
-        tracing::warn!("{line}");
-    }
-    if settings.upload.bucket.is_none() {
-        tracing::warn!("{MISSING_BUCKET}");
-    }
-    let now = Utc::now();
-    let produced = produce(settings, now, budget, interrupt).await?;
-    if let Some(signal) = interrupt.received() {
-        let summary = summary_line(&produced, now, "dry run: nothing printed");
-        log_summary(
-            &format!("{summary}; {}", Interrupted(signal)),
-            budget.elapsed(),
-            signal.exit(),
-        );
-        return Ok(signal.exit());
-    }
-    let bytes = produced.document.to_json();
-    if bytes.len() as u64 > settings.publish.max_size {
-        tracing::warn!(
-            "the document is {} bytes, over STATUS_MAX_SIZE ({}): generate would refuse to write it",
-            bytes.len(),
-            format_size(settings.publish.max_size)
-        );
-    }
-    crate::output::print(&String::from_utf8_lossy(&bytes))?;
-    let end = RunEnd {
-        summary: summary_line(
-            &produced,
-            now,
-            "dry run: nothing written, uploaded or pinged",
-        ),
-        degraded: produced.degraded,
-    };
-    Ok(log_dry_run(&end, budget.elapsed()))
 }
 
 #[cfg(test)]
