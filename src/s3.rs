@@ -1,18 +1,23 @@
 //! The one S3 client (DigitalOcean Spaces or any S3-compatible server), shared by the backup
 //! check and the upload, and the one place that turns S3 errors into a line a person can act on.
 
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use aws_config::BehaviorVersion;
 use aws_config::default_provider::credentials::DefaultCredentialsChain;
 use aws_sdk_s3::Client;
 use aws_sdk_s3::config::http::HttpResponse;
+use aws_sdk_s3::config::interceptors::{
+    BeforeSerializationInterceptorContextRef, BeforeTransmitInterceptorContextRef,
+};
 use aws_sdk_s3::config::retry::RetryConfig;
 use aws_sdk_s3::config::timeout::TimeoutConfig;
+use aws_sdk_s3::config::{ConfigBag, Intercept, RuntimeComponents};
 use aws_sdk_s3::config::{
     Credentials, IdentityCache, Region, RequestChecksumCalculation, ResponseChecksumValidation,
 };
-use aws_sdk_s3::error::{ProvideErrorMetadata, SdkError};
+use aws_sdk_s3::error::{BoxError, ProvideErrorMetadata, SdkError};
 
 use crate::config::ConfigError;
 use crate::config::{EnvSource, Secret};
@@ -146,8 +151,62 @@ pub async fn client(spaces: &SpacesSettings) -> anyhow::Result<Client> {
     let shared = loader.load().await;
     let config = aws_sdk_s3::config::Builder::from(&shared)
         .force_path_style(spaces.path_style)
+        .interceptor(CountRequests)
         .build();
     Ok(Client::from_conf(config))
+}
+
+/// S3 operations and HTTP attempts of this process, for the job's metrics. Process-wide: the
+/// backup check and the upload each build their client deep in their own layer, and a process
+/// runs one command.
+static OPERATIONS: AtomicU64 = AtomicU64::new(0);
+static ATTEMPTS: AtomicU64 = AtomicU64::new(0);
+
+/// The S3 requests this process sent.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct RequestCounts {
+    /// HTTP requests, retries included.
+    pub requests: u64,
+    /// Requests that repeated an operation (the SDK's standard retry mode).
+    pub retries: u64,
+}
+
+pub fn requests_sent() -> RequestCounts {
+    let operations = OPERATIONS.load(Ordering::Relaxed);
+    let attempts = ATTEMPTS.load(Ordering::Relaxed);
+    RequestCounts {
+        requests: attempts,
+        retries: attempts.saturating_sub(operations),
+    }
+}
+
+/// Counts each operation once and each of its HTTP attempts.
+#[derive(Debug)]
+struct CountRequests;
+
+impl Intercept for CountRequests {
+    fn name(&self) -> &'static str {
+        "CountRequests"
+    }
+
+    fn read_before_execution(
+        &self,
+        _context: &BeforeSerializationInterceptorContextRef<'_>,
+        _cfg: &mut ConfigBag,
+    ) -> Result<(), BoxError> {
+        OPERATIONS.fetch_add(1, Ordering::Relaxed);
+        Ok(())
+    }
+
+    fn read_before_attempt(
+        &self,
+        _context: &BeforeTransmitInterceptorContextRef<'_>,
+        _runtime_components: &RuntimeComponents,
+        _cfg: &mut ConfigBag,
+    ) -> Result<(), BoxError> {
+        ATTEMPTS.fetch_add(1, Ordering::Relaxed);
+        Ok(())
+    }
 }
 
 /// What went wrong with an S3 request, in the terms an operator acts on.

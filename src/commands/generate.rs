@@ -1,7 +1,7 @@
 //! `status generate`: reads Uptime Kuma and the backups concurrently under the run's deadline,
 //! merges them into status.json, writes it atomically and (with `--upload`) publishes it.
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
 use tokio::task::JoinHandle;
@@ -10,10 +10,12 @@ use crate::cli::GenerateArgs;
 use crate::commands::settings::{Settings, check_required};
 use crate::commands::upload::upload_within;
 use crate::document::{self, OverrideState, StatusDocument};
-use crate::publish::upload::{MISSING_BUCKET, Target};
+use crate::publish::conditional::Replace;
+use crate::publish::upload::{MISSING_BUCKET, Target, Upload};
 use crate::publish::write::write_atomically;
 use crate::run::deadline::{Budget, Deadline};
 use crate::run::lock;
+use crate::run::metrics::RunRecord;
 use crate::run::outcome::{Exit, Reporter, RunEnd, RunFailure, log_dry_run};
 use crate::sources::{backups, kuma};
 use crate::units::{format_age, wire_name};
@@ -41,10 +43,30 @@ impl<T> SourceResult<T> {
             _ => None,
         }
     }
+
+    /// Whether a configured source was read; `None` when it is not configured.
+    fn up(&self) -> Option<bool> {
+        match self {
+            SourceResult::Unconfigured => None,
+            SourceResult::Read(_) => Some(true),
+            SourceResult::Failed(_) => Some(false),
+        }
+    }
 }
 
-/// Waits for a source's task until `deadline`; a task still running then is stopped.
+/// Waits for a source's task until `deadline`; a task still running then is stopped. Also how
+/// long the wait took (the task started just before).
 async fn finish<T>(
+    name: &str,
+    task: Option<JoinHandle<anyhow::Result<T>>>,
+    deadline: Deadline,
+) -> (SourceResult<T>, Duration) {
+    let started = Instant::now();
+    let result = finish_task(name, task, deadline).await;
+    (result, started.elapsed())
+}
+
+async fn finish_task<T>(
     name: &str,
     task: Option<JoinHandle<anyhow::Result<T>>>,
     deadline: Deadline,
@@ -65,16 +87,30 @@ async fn finish<T>(
     SourceResult::Failed(reason)
 }
 
-/// Both sources, read concurrently.
+/// Both sources, read concurrently, and how long each took.
 struct Gathered {
-    kuma: SourceResult<kuma::KumaReport>,
-    backups: SourceResult<backups::BackupReport>,
+    kuma: (SourceResult<kuma::KumaReport>, Duration),
+    backups: (SourceResult<backups::BackupReport>, Duration),
 }
 
 impl Gathered {
+    /// Each configured source, read or not, for the metrics (`kuma`, `backups` as in
+    /// `STATUS_REQUIRE`).
+    fn record(&self, record: &RunRecord) {
+        let sources = [
+            ("kuma", self.kuma.0.up(), self.kuma.1),
+            ("backups", self.backups.0.up(), self.backups.1),
+        ];
+        for (name, up, took) in sources {
+            if let Some(up) = up {
+                record.source(name, up, took);
+            }
+        }
+    }
+
     /// Why the document shows less than it should: each configured source that was not read.
     fn degraded(&self) -> Vec<String> {
-        [self.kuma.failure(), self.backups.failure()]
+        [self.kuma.0.failure(), self.backups.0.failure()]
             .into_iter()
             .flatten()
             .map(str::to_string)
@@ -138,19 +174,24 @@ fn read_override(settings: &Settings, now: DateTime<Utc>) -> OverrideState {
 }
 
 /// Reads both sources and merges them: the document, and why it shows less than the truth
-/// (each reason makes the run degraded: exit 3).
+/// (each reason makes the run degraded: exit 3). The sources go into `record`.
 async fn produce(
     settings: &Settings,
     now: DateTime<Utc>,
     budget: Budget,
+    record: &RunRecord,
 ) -> anyhow::Result<(StatusDocument, Vec<String>)> {
     let gathered = gather(settings, now, budget).await?;
+    gathered.record(record);
+    if let Some(backup_settings) = &settings.backups {
+        record.backup_warn_after(backup_settings.thresholds.warn_after);
+    }
     let manual = read_override(settings, now);
     let document = document::build(
         now,
         &document::Sources {
-            kuma: gathered.kuma.report(),
-            backups: gathered.backups.report(),
+            kuma: gathered.kuma.0.report(),
+            backups: gathered.backups.0.report(),
             active_override: manual.active(),
             publish_components: settings.publish.publish_components,
         },
@@ -186,13 +227,16 @@ pub async fn command(settings: &Settings, args: &GenerateArgs) -> anyhow::Result
         return dry_run(settings, budget).await;
     }
     let web = settings.web_client()?;
+    let record = RunRecord::default();
+    let metrics = settings.publish.metrics_file();
     let reporter = Reporter {
         web: &web,
         push_url: settings.publish.push_url.as_ref(),
         budget,
+        metrics: metrics.as_ref().map(|file| (file, &record)),
     };
     Ok(reporter
-        .run(async |web| run(settings, args, web, budget).await)
+        .run(async |web| run(settings, args, web, budget, &record).await)
         .await)
 }
 
@@ -201,6 +245,7 @@ async fn run(
     args: &GenerateArgs,
     web: &reqwest::Client,
     budget: Budget,
+    record: &RunRecord,
 ) -> Result<RunEnd, RunFailure> {
     check_required(settings)?;
     for line in &settings.unconfigured {
@@ -211,7 +256,7 @@ async fn run(
         false => None,
     };
     let _lock = lock::acquire(&settings.publish.lock_file)?;
-    publish(settings, bucket.as_ref(), web, budget).await
+    publish(settings, bucket.as_ref(), web, budget, record).await
 }
 
 /// Everything after taking the lock: produce, write, upload.
@@ -220,15 +265,17 @@ async fn publish(
     bucket: Option<&Target>,
     web: &reqwest::Client,
     budget: Budget,
+    record: &RunRecord,
 ) -> Result<RunEnd, RunFailure> {
     let now = Utc::now();
-    let (document, degraded) = produce(settings, now, budget).await?;
+    let (document, degraded) = produce(settings, now, budget, record).await?;
     let bytes = document.to_json();
     let output = &settings.publish.output;
     let summary = |done: &str| summary_line(&document, now, done);
     if let Err(error) = write_atomically(output, &bytes) {
         return Err(RunFailure::after(error, summary("nothing written")));
     }
+    record.document(&document);
     let wrote = format!("wrote {} ({} bytes)", output.display(), bytes.len());
     let Some(bucket) = bucket else {
         return Ok(RunEnd {
@@ -236,11 +283,26 @@ async fn publish(
             degraded,
         });
     };
-    match upload_within(bucket, web, &bytes, budget).await {
-        Ok(published) => Ok(RunEnd {
-            summary: summary(&format!("{wrote}; {published}")),
-            degraded,
-        }),
+    let updated_at = document.updated_at;
+    match upload_within(
+        bucket,
+        web,
+        &bytes,
+        updated_at,
+        Replace::UnlessNewer,
+        budget,
+    )
+    .await
+    {
+        Ok(upload) => {
+            if let Upload::Published(published) = &upload {
+                record.uploaded(published.bytes(), published.public_copy_readable());
+            }
+            Ok(RunEnd {
+                summary: summary(&format!("{wrote}; {upload}")),
+                degraded,
+            })
+        }
         Err(error) => Err(RunFailure::after(
             error,
             summary(&format!("{wrote}; upload FAILED")),
@@ -258,7 +320,8 @@ async fn dry_run(settings: &Settings, budget: Budget) -> anyhow::Result<Exit> {
         tracing::warn!("{MISSING_BUCKET}");
     }
     let now = Utc::now();
-    let (document, degraded) = produce(settings, now, budget).await?;
+    // A dry run writes no metrics: it is a person trying settings, not the job.
+    let (document, degraded) = produce(settings, now, budget, &RunRecord::default()).await?;
     crate::output::print(&String::from_utf8_lossy(&document.to_json()))?;
     let end = RunEnd {
         summary: summary_line(

@@ -1,6 +1,7 @@
 //! Publishing a document: the atomic write on the operator's disk, and the upload to the status
-//! bucket with its verification and the public read-back. Below the run's plumbing: deadlines,
+//! bucket (never over a newer document) with its verification and the public read-back. Below the run's plumbing: deadlines,
 //! locks and the push ping are the caller's.
 
+pub mod conditional;
 pub mod upload;
 pub mod write;

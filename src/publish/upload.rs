@@ -10,7 +10,9 @@ use aws_sdk_s3::types::ObjectCannedAcl;
 use base64::Engine as _;
 use md5::{Digest, Md5};
 
+use super::conditional::{self, Replace, Stored};
 use crate::config::{ConfigError, EnvSource};
+use crate::document::Timestamp;
 use crate::s3::{self, SpacesSettings};
 
 /// The Content-Type status.json is stored with, and verified against.
@@ -59,9 +61,9 @@ impl UploadSettings {
 
 /// The status bucket, ready to receive: its settings and the S3 client.
 pub struct Target {
-    client: aws_sdk_s3::Client,
-    bucket: String,
-    settings: UploadSettings,
+    pub(super) client: aws_sdk_s3::Client,
+    pub(super) bucket: String,
+    pub(super) settings: UploadSettings,
 }
 
 impl Target {
@@ -82,6 +84,39 @@ impl Target {
     /// deadline and of its errors.
     pub fn location(&self) -> String {
         format!("s3://{}/{}", self.bucket, self.settings.key)
+    }
+}
+
+/// How an upload ended: published, or left alone because the bucket holds a newer document.
+#[derive(Debug)]
+pub enum Upload {
+    Published(Published),
+    NewerPublished(NewerPublished),
+}
+
+impl fmt::Display for Upload {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Upload::Published(published) => published.fmt(f),
+            Upload::NewerPublished(newer) => newer.fmt(f),
+        }
+    }
+}
+
+/// Another run published a newer document: this one was not uploaded (and that is no failure).
+#[derive(Debug)]
+pub struct NewerPublished {
+    location: String,
+    published: Timestamp,
+}
+
+impl fmt::Display for NewerPublished {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "not uploaded: a newer document is already published by another run ({}, updated_at {})",
+            self.location, self.published
+        )
     }
 }
 
@@ -119,6 +154,19 @@ impl fmt::Display for Published {
     }
 }
 
+impl Published {
+    pub fn bytes(&self) -> usize {
+        self.bytes
+    }
+
+    /// Whether `STATUS_PUBLIC_URL` answered with a document; `None` when it is not set.
+    pub fn public_copy_readable(&self) -> Option<bool> {
+        self.public
+            .as_ref()
+            .map(|public| !matches!(public, PublicCopy::Unreachable(_)))
+    }
+}
+
 fn md5_of(body: &[u8]) -> [u8; 16] {
     Md5::digest(body).into()
 }
@@ -127,33 +175,48 @@ fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-/// Uploads `body`, verifies the stored object and (when configured) the public copy. S3
-/// stores an object whole or not at all, and Content-MD5 makes the bucket refuse a body
-/// damaged on the way: a failed or cancelled upload never leaves half a file.
+/// Uploads `body` (whose `updated_at` is `updated_at`) unless `replace` keeps a newer published
+/// document (publish/conditional.rs), then verifies the stored object and (when configured)
+/// the public copy. S3 stores an object whole or not at all, and Content-MD5 makes the bucket
+/// refuse a body damaged on the way: a failed or cancelled upload never leaves half a file.
 pub async fn publish(
     target: &Target,
     web: &reqwest::Client,
     body: &[u8],
-) -> anyhow::Result<Published> {
-    let etag = put_and_verify(target, body).await?;
+    updated_at: Timestamp,
+    replace: Replace,
+) -> anyhow::Result<Upload> {
+    let request = || put_request(target, body, updated_at);
+    if let Stored::NewerPublished(published) =
+        conditional::put(target, request, updated_at, replace).await?
+    {
+        let newer = NewerPublished {
+            location: target.location(),
+            published,
+        };
+        tracing::info!("{newer}");
+        return Ok(Upload::NewerPublished(newer));
+    }
+    let etag = verify(target, body, updated_at).await?;
     let public = match &target.settings.public_url {
         Some(url) => Some(check_public_copy(web, url, body).await),
         None => None,
     };
-    Ok(Published {
+    Ok(Upload::Published(Published {
         location: target.location(),
         bytes: body.len(),
         etag,
         public,
-    })
+    }))
 }
 
-/// PutObject with Content-Type, Cache-Control, ACL and Content-MD5, then HeadObject: size,
-/// ETag (the body's MD5 for a single-part upload), Content-Type and Cache-Control as sent.
-async fn put_and_verify(target: &Target, body: &[u8]) -> anyhow::Result<String> {
+/// PutObject with Content-Type, Cache-Control, ACL, Content-MD5 and the `updated_at` metadata.
+fn put_request(
+    target: &Target,
+    body: &[u8],
+    updated_at: Timestamp,
+) -> aws_sdk_s3::operation::put_object::builders::PutObjectFluentBuilder {
     let settings = &target.settings;
-    let md5 = md5_of(body);
-    let location = target.location();
     target
         .client
         .put_object()
@@ -163,15 +226,16 @@ async fn put_and_verify(target: &Target, body: &[u8]) -> anyhow::Result<String> 
         .content_type(CONTENT_TYPE)
         .cache_control(&settings.cache_control)
         .acl(settings.acl.clone())
-        .content_md5(base64::engine::general_purpose::STANDARD.encode(md5))
-        .send()
-        .await
-        .map_err(|err| {
-            anyhow!(
-                "upload to {location} failed: {}",
-                s3::describe_error(&err, &target.bucket)
-            )
-        })?;
+        .content_md5(base64::engine::general_purpose::STANDARD.encode(md5_of(body)))
+        .set_metadata(Some(conditional::metadata(updated_at)))
+}
+
+/// HeadObject after the upload: size, ETag (the body's MD5 for a single-part upload),
+/// Content-Type and Cache-Control as sent (and the `updated_at` metadata, a warning).
+async fn verify(target: &Target, body: &[u8], updated_at: Timestamp) -> anyhow::Result<String> {
+    let settings = &target.settings;
+    let md5 = md5_of(body);
+    let location = target.location();
     let head = target
         .client
         .head_object()
@@ -214,6 +278,7 @@ async fn put_and_verify(target: &Target, body: &[u8]) -> anyhow::Result<String> 
             settings.cache_control
         ));
     }
+    conditional::check_stored_metadata(&location, head.metadata(), updated_at);
     if !mismatches.is_empty() {
         bail!(
             "uploaded {location} but the bucket reports {}; check the endpoint (SPACES_ENDPOINT) is S3-compatible",

@@ -1,5 +1,6 @@
-//! Writing status.json on the operator's disk: atomically, so a reader sees the old file or the
-//! new one and never a mix, and nothing half-written is left behind.
+//! Writing status.json (and the job's metrics file) on the operator's disk: atomically, so a
+//! reader sees the old file or the new one and never a mix, and nothing half-written is left
+//! behind.
 
 use std::fs::{self, File, OpenOptions};
 use std::io::Write;
@@ -8,14 +9,21 @@ use std::path::Path;
 
 use anyhow::Context;
 
+/// Writes status.json (`STATUS_OUTPUT`) with [`write_file_atomically`].
+pub fn write_atomically(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
+    write_file_atomically(path, bytes, "STATUS_OUTPUT")
+}
+
 /// Writes `bytes` to `path` so that readers see the old file or the new one, never a mix: a
 /// temporary file in the same directory, fsync, mode 0644, rename over the target, fsync of the
-/// directory. On failure the temporary file is removed and the old file is untouched.
-pub fn write_atomically(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
+/// directory. On failure the temporary file is removed and the old file is untouched. Errors
+/// name `setting`, the setting that chose `path`. Call it under the run lock (see
+/// `remove_leftover_temp_files`).
+pub fn write_file_atomically(path: &Path, bytes: &[u8], setting: &str) -> anyhow::Result<()> {
     let dir = directory_of(path);
     let name = path
         .file_name()
-        .with_context(|| format!("STATUS_OUTPUT: {} names no file", path.display()))?;
+        .with_context(|| format!("{setting}: {} names no file", path.display()))?;
     let temp = dir.join(format!(
         ".{}.{}.tmp",
         name.to_string_lossy(),
@@ -38,7 +46,7 @@ pub fn write_atomically(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
         let _ = fs::remove_file(&temp);
         return Err(err).with_context(|| {
             format!(
-                "cannot write {} (STATUS_OUTPUT); the previous file is untouched",
+                "cannot write {} ({setting}); the previous file is untouched",
                 path.display()
             )
         });

@@ -8,6 +8,7 @@ use std::time::Duration;
 use crate::config::ConfigError;
 use crate::run::deadline::Budget;
 use crate::run::lock::LockBusy;
+use crate::run::metrics::{MetricsFile, RunRecord};
 use crate::run::push::{self, PushResult, PushUrl};
 
 /// How a run ended, as the process exit code.
@@ -114,11 +115,13 @@ pub struct Reporter<'a> {
     pub web: &'a reqwest::Client,
     pub push_url: Option<&'a PushUrl>,
     pub budget: Budget,
+    /// `STATUS_METRICS_FILE`, and what the work records for it.
+    pub metrics: Option<(&'a MetricsFile, &'a RunRecord)>,
 }
 
 impl Reporter<'_> {
     /// Runs a publishing command and ends the run the same way every time: the error, if any,
-    /// as one line; the push monitor told how it ended when `KUMA_PUSH_URL` is set (up when it
+    /// as one line; the metrics file written (`STATUS_METRICS_FILE`); the push monitor told how it ended when `KUMA_PUSH_URL` is set (up when it
     /// published, down with the one-line error when it failed; a run stopped by the lock says
     /// nothing, since the run holding it will); and last, the one summary line a person reads
     /// in the cron log.
@@ -136,6 +139,9 @@ impl Reporter<'_> {
                 (Exit::for_error(&error), summary, result)
             }
         };
+        if let Some((file, record)) = self.metrics {
+            file.write(record, exit, self.budget.elapsed());
+        }
         if let (Some(url), Some(result)) = (self.push_url, result) {
             let elapsed = self.budget.elapsed();
             push::ping(self.web, url, &result, elapsed, self.budget.end()).await;

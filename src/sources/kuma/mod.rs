@@ -22,6 +22,7 @@ use serde::Serialize;
 use crate::config::ConfigError;
 use crate::config::{EnvSource, Secret};
 
+pub use client::requests_sent_by_process;
 pub use fetch::fetch;
 pub use report::render;
 
