@@ -9,5 +9,7 @@ mod config_docs;
 mod generate;
 mod kuma;
 mod layers;
+mod monitoring;
+mod publishers;
 mod synthetic_kuma_shapes;
 mod upload;

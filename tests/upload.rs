@@ -2,8 +2,8 @@
 //! real moto S3 server (what is stored, with which headers and ACL, and what an anonymous
 //! browser gets) and against endpoints that must never be reached.
 
-use std::io::{Read, Write};
-use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
 
 use crate::support::http_server::{Reply, TestServer};
 use crate::support::kuma_fixtures::{KumaFixture, KumaVersion};
@@ -49,7 +49,10 @@ async fn generate_upload_stores_the_exact_bytes_with_headers_and_public_read() {
     assert_eq!(code, 0, "{stderr}");
 
     let local = std::fs::read(dir.path().join("status.json")).unwrap();
-    valid_document(&local);
+    let updated_at = valid_document(&local)["updated_at"]
+        .as_str()
+        .unwrap()
+        .to_string();
     assert_eq!(
         stored_object(moto, &bucket, "status.json").await.as_ref(),
         Some(&local)
@@ -64,6 +67,11 @@ async fn generate_upload_stores_the_exact_bytes_with_headers_and_public_read() {
         .unwrap();
     assert_eq!(head.content_type(), Some("application/json"));
     assert_eq!(head.cache_control(), Some("public, max-age=300"));
+    // What a run on another machine reads to tell which document is newer.
+    assert_eq!(
+        head.metadata().and_then(|m| m.get("status-updated-at")),
+        Some(&updated_at)
+    );
     assert_eq!(
         head.e_tag(),
         Some(format!("\"{}\"", hex_md5(&local)).as_str())
@@ -215,6 +223,7 @@ async fn a_stale_document_is_refused_unless_forced() {
     .into_text();
     assert_eq!(code, 0, "{stderr}");
 
+    // --force replaces anything, a newer document included.
     let other = dir.path().join("older.json");
     std::fs::write(&other, document_aged(chrono::Duration::days(3))).unwrap();
     let (code, stdout, stderr) =
@@ -258,35 +267,55 @@ async fn a_public_url_serving_other_bytes_is_only_a_warning() {
     );
 }
 
-/// A TCP proxy in front of `upstream` that forwards each request's head and only the first
-/// `body_bytes` bytes of its body, then drops both connections: S3 going away mid-upload.
+/// A TCP proxy in front of `upstream` that forwards requests without a body (the HeadObject
+/// before the upload) and their answers, and of a request with a body only the head and the
+/// first `body_bytes` bytes, then drops both connections: S3 going away mid-upload.
 fn cutting_proxy(upstream: SocketAddr, body_bytes: usize) -> SocketAddr {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let addr = listener.local_addr().unwrap();
     std::thread::spawn(move || {
         for client in listener.incoming() {
-            let Ok(mut client) = client else { continue };
+            let Ok(client) = client else { continue };
             std::thread::spawn(move || {
                 let Ok(mut server) = TcpStream::connect(upstream) else {
                     return;
                 };
-                let mut seen = Vec::new();
-                let mut chunk = [0u8; 4096];
-                while let Ok(read @ 1..) = client.read(&mut chunk) {
-                    let already = seen.len();
-                    seen.extend_from_slice(&chunk[..read]);
-                    let cut = seen
-                        .windows(4)
-                        .position(|w| w == b"\r\n\r\n")
-                        .map(|head_end| head_end + 4 + body_bytes);
-                    let end = cut.map_or(seen.len(), |cut| cut.min(seen.len()));
-                    if server.write_all(&seen[already..end]).is_err()
-                        || cut.is_some_and(|cut| seen.len() >= cut)
-                    {
-                        break;
+                let (Ok(mut answers), Ok(mut to_client)) = (server.try_clone(), client.try_clone())
+                else {
+                    return;
+                };
+                std::thread::spawn(move || std::io::copy(&mut answers, &mut to_client));
+                let mut requests = BufReader::new(&client);
+                loop {
+                    let mut head = String::new();
+                    while !head.ends_with("\r\n\r\n") {
+                        match requests.read_line(&mut head) {
+                            Ok(1..) => {}
+                            _ => return,
+                        }
+                    }
+                    let length: usize = head
+                        .lines()
+                        .find_map(|line| {
+                            let (name, value) = line.split_once(':')?;
+                            name.eq_ignore_ascii_case("content-length")
+                                .then(|| value.trim().parse().ok())?
+                        })
+                        .unwrap_or(0);
+                    if server.write_all(head.as_bytes()).is_err() {
+                        return;
+                    }
+                    if length > 0 {
+                        let mut body = vec![0u8; body_bytes.min(length)];
+                        if requests.read_exact(&mut body).is_ok() {
+                            let _ = server.write_all(&body);
+                        }
+                        // Closing both ends leaves the request incomplete.
+                        let _ = server.shutdown(Shutdown::Both);
+                        let _ = client.shutdown(Shutdown::Both);
+                        return;
                     }
                 }
-                // Dropping both streams closes them: the request stays incomplete.
             });
         }
     });

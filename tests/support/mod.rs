@@ -4,7 +4,9 @@
 //!   never-answer replies, request log, connection count).
 //! - `kuma_fixtures`: an Uptime Kuma made of the captured responses, and the dashboard truth.
 //! - `moto`: a real S3 server (moto), one per test binary, with bucket and object helpers.
+//! - `promtool`: Prometheus's promtool, for the metrics file and the alert rules.
 //! - `publish`: settings and object reads shared by the publishing tests.
+//! - `s3_proxy`: a proxy in front of moto that holds, strips, refuses or fails PutObject.
 //! - `schema`: `config/status.schema.json` applied to every document a test sees.
 //! - `synthetic_kuma`: Kuma 2.5.3 bodies for N monitors (the scale harness and benches use it too).
 
@@ -14,7 +16,9 @@
 pub mod http_server;
 pub mod kuma_fixtures;
 pub mod moto;
+pub mod promtool;
 pub mod publish;
+pub mod s3_proxy;
 pub mod schema;
 pub mod synthetic_kuma;
 
