@@ -161,13 +161,17 @@ fn skipped(name: &'static str, why: &str, required: bool) -> Item {
     }
 }
 
-/// The output's directory exists and takes a new file (tried, then removed).
+/// Whether `dir` takes a new file (tried, then removed).
+fn takes_new_files(dir: &std::path::Path) -> std::io::Result<()> {
+    let probe = dir.join(format!(".status-check.{}.tmp", std::process::id()));
+    std::fs::write(&probe, b"").and_then(|()| std::fs::remove_file(&probe))
+}
+
+/// The output's directory exists and takes a new file.
 fn check_output(settings: &Settings) -> Item {
     let output = &settings.publish.output;
     let dir = directory_of(output);
-    let probe = dir.join(format!(".status-check.{}.tmp", std::process::id()));
-    let result = std::fs::write(&probe, b"").and_then(|()| std::fs::remove_file(&probe));
-    match result {
+    match takes_new_files(dir) {
         Ok(()) => Item::new(
             "output",
             Verdict::Ready,
@@ -182,6 +186,33 @@ fn check_output(settings: &Settings) -> Item {
             Verdict::Failed,
             format!(
                 "cannot create a file in {}: {err}; create the directory or point STATUS_OUTPUT elsewhere",
+                dir.display()
+            ),
+        ),
+    }
+}
+
+/// `STATUS_METRICS_FILE`'s directory (node_exporter's textfile directory) takes a new file.
+fn check_metrics_file(settings: &Settings) -> Item {
+    let Some(path) = &settings.publish.metrics_file else {
+        return Item::new(
+            "metrics",
+            Verdict::Skipped,
+            "STATUS_METRICS_FILE is not set",
+        );
+    };
+    let dir = directory_of(path);
+    match takes_new_files(dir) {
+        Ok(()) => Item::new(
+            "metrics",
+            Verdict::Ready,
+            format!("{} writable", path.display()),
+        ),
+        Err(err) => Item::new(
+            "metrics",
+            Verdict::Failed,
+            format!(
+                "cannot create a file in {}: {err}; point STATUS_METRICS_FILE into node_exporter's --collector.textfile.directory, writable by this user",
                 dir.display()
             ),
         ),
@@ -271,6 +302,7 @@ pub async fn command(settings: &Settings) -> anyhow::Result<Exit> {
         check_output(settings),
         check_override(settings),
         check_push(settings),
+        check_metrics_file(settings),
     ];
     let failed = items
         .iter()

@@ -66,8 +66,7 @@ struct DocumentFacts {
 
 impl RunRecord {
     fn update(&self, change: impl FnOnce(&mut Facts)) {
-        // A panic elsewhere while holding it cannot leave the facts half-changed: every change
-        // is one assignment or push.
+        // A poisoned lock holds whole facts all the same: no change below can panic halfway.
         change(&mut self.0.lock().unwrap_or_else(PoisonError::into_inner));
     }
 
