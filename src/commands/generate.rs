@@ -2,7 +2,7 @@
 //! merges them into status.json, writes it atomically and (with `--upload`) publishes it.
 
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
 use tokio::task::JoinHandle;
@@ -11,11 +11,13 @@ use crate::cli::GenerateArgs;
 use crate::commands::settings::{Settings, check_required};
 use crate::commands::upload::{published_anyway, upload_within};
 use crate::document::{self, OverrideState, StatusDocument};
-use crate::publish::upload::{MISSING_BUCKET, Target};
+use crate::publish::conditional::Replace;
+use crate::publish::upload::{MISSING_BUCKET, Target, Upload};
 use crate::publish::write::{inspect_output, write_atomically};
 use crate::run::deadline::{Budget, Deadline};
 use crate::run::interrupt::{Interrupt, Interrupted};
 use crate::run::lock;
+use crate::run::metrics::RunRecord;
 use crate::run::outcome::{Exit, Reporter, RunEnd, RunFailure, log_dry_run, log_summary};
 use crate::sources::backups::{BackupReport, ListProgress};
 use crate::sources::{backups, kuma};
@@ -44,12 +46,33 @@ impl<T> SourceResult<T> {
             _ => None,
         }
     }
+
+    /// Whether a configured source was read; `None` when it is not configured.
+    fn up(&self) -> Option<bool> {
+        match self {
+            SourceResult::Unconfigured => None,
+            SourceResult::Read(_) => Some(true),
+            SourceResult::Failed(_) => Some(false),
+        }
+    }
 }
 
 /// Waits for a source's task until `deadline`; a task still running then, or when a signal
 /// stops the run, is stopped, and `overran` turns an overrun into the reason (saying how far
-/// the source got).
+/// the source got). Also how long the wait took (the task started just before).
 async fn finish<T>(
+    name: &str,
+    task: Option<JoinHandle<anyhow::Result<T>>>,
+    deadline: Deadline,
+    interrupt: &Interrupt,
+    overran: impl FnOnce(String) -> String,
+) -> (SourceResult<T>, Duration) {
+    let started = Instant::now();
+    let result = finish_task(name, task, deadline, interrupt, overran).await;
+    (result, started.elapsed())
+}
+
+async fn finish_task<T>(
     name: &str,
     task: Option<JoinHandle<anyhow::Result<T>>>,
     deadline: Deadline,
@@ -77,22 +100,36 @@ async fn finish<T>(
     SourceResult::Failed(reason)
 }
 
-/// Both sources, read concurrently.
+/// Both sources, read concurrently, and how long each took.
 struct Gathered {
-    kuma: SourceResult<kuma::KumaReport>,
-    backups: SourceResult<backups::BackupReport>,
+    kuma: (SourceResult<kuma::KumaReport>, Duration),
+    backups: (SourceResult<backups::BackupReport>, Duration),
 }
 
 impl Gathered {
+    /// Each configured source, read or not, for the metrics (`kuma`, `backups` as in
+    /// `STATUS_REQUIRE`).
+    fn record(&self, record: &RunRecord) {
+        let sources = [
+            ("kuma", self.kuma.0.up(), self.kuma.1),
+            ("backups", self.backups.0.up(), self.backups.1),
+        ];
+        for (name, up, took) in sources {
+            if let Some(up) = up {
+                record.source(name, up, took);
+            }
+        }
+    }
+
     /// Why the document shows less than it should: each configured source that was not read,
     /// and what Kuma's report says makes its part less than the truth.
     fn degraded(&self) -> Vec<String> {
-        let mut reasons: Vec<String> = [self.kuma.failure(), self.backups.failure()]
+        let mut reasons: Vec<String> = [self.kuma.0.failure(), self.backups.0.failure()]
             .into_iter()
             .flatten()
             .map(str::to_string)
             .collect();
-        if let Some(kuma) = self.kuma.report() {
+        if let Some(kuma) = self.kuma.0.report() {
             reasons.extend(kuma.degraded.iter().cloned());
         }
         reasons
@@ -137,7 +174,7 @@ async fn gather(
             overran,
         )
         .await;
-        if let (Some(report), Some(backup_settings)) = (backups.report(), &settings.backups) {
+        if let (Some(report), Some(backup_settings)) = (backups.0.report(), &settings.backups) {
             let (took, given) = (budget.elapsed(), budget.sources().given());
             if let Some(warning) = report.slow_listing_warning(backup_settings, took, given) {
                 tracing::warn!("backups: {warning}");
@@ -201,20 +238,25 @@ struct Produced {
     kuma_retries: usize,
 }
 
-/// Reads both sources and merges them.
+/// Reads both sources and merges them. The sources go into `record`.
 async fn produce(
     settings: &Settings,
     now: DateTime<Utc>,
     budget: Budget,
     interrupt: &Interrupt,
+    record: &RunRecord,
 ) -> anyhow::Result<Produced> {
     let gathered = gather(settings, now, budget, interrupt).await?;
+    gathered.record(record);
+    if let Some(backup_settings) = &settings.backups {
+        record.backup_warn_after(backup_settings.thresholds.warn_after);
+    }
     let (manual, override_refused) = read_override(settings, now);
     let document = document::build(
         now,
         &document::Sources {
-            kuma: gathered.kuma.report(),
-            backups: gathered.backups.report(),
+            kuma: gathered.kuma.0.report(),
+            backups: gathered.backups.0.report(),
             active_override: manual.active(),
             publish_components: settings.publish.publish_components,
         },
@@ -224,7 +266,7 @@ async fn produce(
     Ok(Produced {
         document,
         degraded,
-        kuma_retries: gathered.kuma.report().map_or(0, |report| report.retries),
+        kuma_retries: gathered.kuma.0.report().map_or(0, |report| report.retries),
     })
 }
 
@@ -266,14 +308,17 @@ pub async fn command(
         return dry_run(settings, budget, interrupt).await;
     }
     let web = settings.web_client()?;
+    let record = RunRecord::default();
+    let metrics = settings.publish.metrics_file();
     let reporter = Reporter {
         web: &web,
         push_url: settings.publish.push_url.as_ref(),
         budget,
         interrupt,
+        metrics: metrics.as_ref().map(|file| (file, &record)),
     };
     Ok(reporter
-        .run(async |web| run(settings, args, web, budget, interrupt).await)
+        .run(async |web| run(settings, args, web, budget, interrupt, &record).await)
         .await)
 }
 
@@ -283,6 +328,7 @@ async fn run(
     web: &reqwest::Client,
     budget: Budget,
     interrupt: &Interrupt,
+    record: &RunRecord,
 ) -> Result<RunEnd, RunFailure> {
     check_required(settings)?;
     for line in &settings.unconfigured {
@@ -295,7 +341,7 @@ async fn run(
     let _lock = lock::acquire(&settings.publish.lock_file)?;
     // Before the sources are read: a wrong STATUS_OUTPUT is refused at once, not after them.
     inspect_output(&settings.publish.output)?;
-    publish(settings, bucket.as_ref(), web, budget, interrupt).await
+    publish(settings, bucket.as_ref(), web, budget, interrupt, record).await
 }
 
 /// Everything after taking the lock: produce, write, upload. A signal stops the sources and
@@ -306,9 +352,10 @@ async fn publish(
     web: &reqwest::Client,
     budget: Budget,
     interrupt: &Interrupt,
+    record: &RunRecord,
 ) -> Result<RunEnd, RunFailure> {
     let now = Utc::now();
-    let produced = produce(settings, now, budget, interrupt).await?;
+    let produced = produce(settings, now, budget, interrupt, record).await?;
     let bytes = produced.document.to_json();
     let output = &settings.publish.output;
     let summary = |done: &str| summary_line(&produced, now, done);
@@ -331,6 +378,7 @@ async fn publish(
     if let Err(error) = write_atomically(output, &bytes) {
         return Err(RunFailure::after(error, summary("nothing written")));
     }
+    record.document(&produced.document);
     let wrote = format!("wrote {} ({} bytes)", output.display(), bytes.len());
     let Some(bucket) = bucket else {
         return Ok(RunEnd {
@@ -344,16 +392,31 @@ async fn publish(
             summary(&format!("{wrote}; upload not started")),
         ));
     }
-    match upload_within(bucket, web, &bytes, budget).await {
-        Ok(published) => Ok(RunEnd {
-            summary: summary(&format!("{wrote}; {published}")),
-            degraded: produced
-                .degraded
-                .iter()
-                .cloned()
-                .chain(published.degraded().map(str::to_string))
-                .collect(),
-        }),
+    let updated_at = produced.document.updated_at;
+    match upload_within(
+        bucket,
+        web,
+        &bytes,
+        updated_at,
+        Replace::UnlessNewer,
+        budget,
+    )
+    .await
+    {
+        Ok(upload) => {
+            if let Upload::Published(published) = &upload {
+                record.uploaded(published.bytes(), published.public_copy_readable());
+            }
+            Ok(RunEnd {
+                summary: summary(&format!("{wrote}; {upload}")),
+                degraded: produced
+                    .degraded
+                    .iter()
+                    .cloned()
+                    .chain(upload.degraded().map(str::to_string))
+                    .collect(),
+            })
+        }
         Err(error) => {
             let done = published_anyway(&error).unwrap_or_else(|| "upload FAILED".to_string());
             Err(RunFailure::after(
@@ -378,7 +441,8 @@ async fn dry_run(
         tracing::warn!("{MISSING_BUCKET}");
     }
     let now = Utc::now();
-    let produced = produce(settings, now, budget, interrupt).await?;
+    // A dry run writes no metrics: it is a person trying settings, not the job.
+    let produced = produce(settings, now, budget, interrupt, &RunRecord::default()).await?;
     if let Some(signal) = interrupt.received() {
         let summary = summary_line(&produced, now, "dry run: nothing printed");
         log_summary(
