@@ -128,6 +128,7 @@ async fn check_passes_when_every_configured_part_answers_and_masks_secrets() {
     let mut env = kuma_env(&kuma);
     env.extend(status_bucket_env(moto, &bucket));
     env.push(("KUMA_PUSH_URL", format!("{}/api/push/{token}", kuma.url())));
+    env.push(("STATUS_METRICS_FILE", "status.prom".to_string()));
     let (code, stdout, stderr) = run(dir.path(), &["check"], &env).into_text();
     assert_eq!(code, 0, "{stdout}\n{stderr}");
     let lines: Vec<&str> = stdout.lines().collect();
@@ -149,6 +150,10 @@ async fn check_passes_when_every_configured_part_answers_and_masks_secrets() {
     );
     assert!(
         lines[7].starts_with("ok    push monitor") && lines[7].contains("(token hidden)"),
+        "{stdout}"
+    );
+    assert!(
+        lines[8].starts_with("ok    metrics") && lines[8].contains("status.prom writable"),
         "{stdout}"
     );
     assert_eq!(lines.last(), Some(&"ready: every configured part answered"));

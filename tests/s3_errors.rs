@@ -3,9 +3,11 @@
 //! behind the recording proxy (which answers some requests itself, as a strict server would),
 //! from servers that are not S3 at all, and from a host that does not resolve.
 
+use std::sync::atomic::{AtomicBool, Ordering};
+
 use serde_json::Value;
 
-use crate::support::http_server::{Reply, TestServer};
+use crate::support::http_server::{Reply, Request, TestServer};
 use crate::support::moto::Moto;
 use crate::support::publish::stored_object;
 use crate::support::run;
@@ -49,6 +51,20 @@ fn upload(env: &[(&'static str, String)]) -> (i32, String) {
     (code, stderr)
 }
 
+/// Whether a request is the HeadObject right after a PutObject (the check of the stored object),
+/// not the one before it.
+fn after_a_put() -> impl Fn(&Request) -> bool + Send + Sync + 'static {
+    let put_sent = AtomicBool::new(false);
+    move |request| match request.method.as_str() {
+        "PUT" => {
+            put_sent.store(true, Ordering::SeqCst);
+            false
+        }
+        "HEAD" => put_sent.swap(false, Ordering::SeqCst),
+        _ => false,
+    }
+}
+
 fn assert_names(text: &str, needles: &[&str]) {
     for needle in needles {
         assert!(text.contains(needle), "{needle:?} missing from: {text}");
@@ -59,7 +75,11 @@ fn assert_names(text: &str, needles: &[&str]) {
 async fn a_refused_signature_points_to_the_key_pair_with_its_status() {
     let moto = Moto::shared();
     let bucket = moto.create_bucket("signature").await;
-    let proxy = RecordingProxy::start(moto, |_| Some(s3_error(403, "SignatureDoesNotMatch")));
+    // HeadObject answers have no body, so no error code: the HeadObject before the upload (is a
+    // newer document published?) goes to moto, and the PutObject gets the strict server's error.
+    let proxy = RecordingProxy::start(moto, |request| {
+        (request.method != "HEAD").then(|| s3_error(403, "SignatureDoesNotMatch"))
+    });
     let env = proxy.env(moto, &bucket);
     let (code, reason, list_requests, _) = backups(&env, &bucket);
     assert_eq!(code, 1);
@@ -86,7 +106,10 @@ async fn a_refused_signature_points_to_the_key_pair_with_its_status() {
 #[tokio::test]
 async fn bucket_errors_name_the_bucket_setting_of_the_caller() {
     let moto = Moto::shared();
-    let proxy = RecordingProxy::start(moto, |_| Some(s3_error(400, "InvalidBucketName")));
+    // As above: the HeadObject before the upload goes to moto.
+    let proxy = RecordingProxy::start(moto, |request| {
+        (request.method != "HEAD").then(|| s3_error(400, "InvalidBucketName"))
+    });
     let env = proxy.env(moto, "Bad_Bucket");
     let (_, reason, _, _) = backups(&env, "Bad_Bucket");
     assert_names(
@@ -178,9 +201,11 @@ fn a_host_that_does_not_resolve_is_named_with_path_style() {
 async fn a_stored_object_that_cannot_be_verified_is_reported_published_and_failed() {
     let moto = Moto::shared();
     let bucket = moto.create_bucket("unverified").await;
-    // A key that may write but not read, as Spaces keys limited to PutObject are.
-    let proxy = RecordingProxy::start(moto, |request| {
-        (request.method == "HEAD").then(|| Reply::new(403))
+    // The HeadObject that checks the stored object (the one right after a PutObject) is
+    // refused; the one before the upload, which decides whether to replace, is answered.
+    let after_put = after_a_put();
+    let proxy = RecordingProxy::start(moto, move |request| {
+        after_put(request).then(|| Reply::new(403))
     });
     let push = TestServer::start(|_| Reply::json(200, &serde_json::json!({"ok": true})));
     let mut env = proxy.env(moto, &bucket);
@@ -221,9 +246,8 @@ async fn a_stored_object_that_cannot_be_verified_is_reported_published_and_faile
 async fn a_check_that_runs_out_of_time_after_the_upload_is_reported_published() {
     let moto = Moto::shared();
     let bucket = moto.create_bucket("slowhead").await;
-    let proxy = RecordingProxy::start(moto, |request| {
-        (request.method == "HEAD").then(Reply::never)
-    });
+    let after_put = after_a_put();
+    let proxy = RecordingProxy::start(moto, move |request| after_put(request).then(Reply::never));
     let dir = tempfile::tempdir().unwrap();
     let env = proxy.env(moto, &bucket);
     let (code, _, stderr) = run(

@@ -49,7 +49,10 @@ async fn generate_upload_stores_the_exact_bytes_with_headers_and_public_read() {
     assert_eq!(code, 0, "{stderr}");
 
     let local = std::fs::read(dir.path().join("status.json")).unwrap();
-    valid_document(&local);
+    let updated_at = valid_document(&local)["updated_at"]
+        .as_str()
+        .unwrap()
+        .to_string();
     assert_eq!(
         stored_object(moto, &bucket, "status.json").await.as_ref(),
         Some(&local)
@@ -64,6 +67,11 @@ async fn generate_upload_stores_the_exact_bytes_with_headers_and_public_read() {
         .unwrap();
     assert_eq!(head.content_type(), Some("application/json"));
     assert_eq!(head.cache_control(), Some("public, max-age=300"));
+    // What a run on another machine reads to tell which document is newer.
+    assert_eq!(
+        head.metadata().and_then(|m| m.get("status-updated-at")),
+        Some(&updated_at)
+    );
     assert_eq!(
         head.e_tag(),
         Some(format!("\"{}\"", hex_md5(&local)).as_str())
@@ -221,6 +229,7 @@ async fn a_stale_document_is_refused_unless_forced() {
     .into_text();
     assert_eq!(code, 0, "{stderr}");
 
+    // --force replaces anything, a newer document included.
     let other = dir.path().join("older.json");
     std::fs::write(&other, document_aged(chrono::Duration::days(3))).unwrap();
     let (code, stdout, stderr) =
@@ -317,8 +326,7 @@ async fn an_upload_cut_off_mid_body_leaves_no_object_and_the_local_file_written(
     let dir = tempfile::tempdir().unwrap();
     let mut env = status_bucket_env(moto, &bucket);
     env.push(("SPACES_ENDPOINT", proxy.url()));
-    // The proxy forwards requests only, never answers: with the public read-back off, the
-    // PutObject is the first request (the read-back heads the replaced object first).
+    // The HeadObject before the upload has no body and goes through whole; the PutObject is cut.
     env.push(("STATUS_PUBLIC_URL", "off".to_string()));
     let (code, _, stderr) = run(dir.path(), &["generate", "--upload"], &env).into_text();
     assert_eq!(code, 1, "{stderr}");

@@ -209,6 +209,7 @@ async fn generate_matrix(args: &Args) -> anyhow::Result<()> {
     println!("{}", report::loads(&loads));
     println!("{}", report::matrix(&rows));
     println!("{}", report::flat_memory(&rows));
+    println!("{}", report::check_head(&rows));
     println!("{}", report::sweep(&rows));
     Ok(())
 }

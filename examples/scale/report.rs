@@ -56,6 +56,8 @@ pub struct Row {
     /// of the bucket on each list request, and the pages of a listing follow one another.
     s3_slowest: Duration,
     s3_total: Duration,
+    /// The HeadObject before the upload (is a newer document published?), when there was one.
+    check_head: Option<Duration>,
 }
 
 impl Row {
@@ -79,7 +81,15 @@ impl Row {
                 .unwrap_or("")
                 .to_string()
         });
+        // The first HeadObject of the status object comes before its PutObject; the second
+        // verifies what was stored.
+        let status_object = format!("/{}/", crate::backup_store::STATUS_BUCKET);
+        let check_head = s3
+            .iter()
+            .find(|r| r.method == "HEAD" && r.target.starts_with(&status_object))
+            .map(|r| r.finished.duration_since(r.started));
         Row {
+            check_head,
             exit_code: measured.exit_code,
             error,
             wall: measured.wall,
@@ -326,6 +336,40 @@ pub fn flat_memory(rows: &[Row]) -> String {
             }
         }
         out.push('\n');
+    }
+    out
+}
+
+/// What the HeadObject before each upload costs: one request, and its share of the wall time.
+pub fn check_head(rows: &[Row]) -> String {
+    let mut out = String::from(
+        "The HeadObject before the upload (never replace a newer document):\n\n\
+         | N | latency | M | prefix | API key | wall ms | S3 requests | HeadObject ms | share of wall |\n\
+         |---|---|---|---|---|---|---|---|---|\n",
+    );
+    for row in rows.iter().filter(|r| r.cell.concurrency.is_none()) {
+        let (head, share) = match row.check_head {
+            Some(head) => (
+                format!("{:.1}", head.as_secs_f64() * 1000.0),
+                format!(
+                    "{:.1} %",
+                    100.0 * head.as_secs_f64() / row.wall.as_secs_f64()
+                ),
+            ),
+            None => ("-".into(), "-".into()),
+        };
+        writeln!(
+            out,
+            "| {} | {} ms | {} | {} | {} | {} | {} | {head} | {share} |",
+            row.cell.monitors,
+            row.cell.latency.as_millis(),
+            row.cell.objects,
+            row.cell.layout.backup_prefix(),
+            if row.cell.api_key { "yes" } else { "no" },
+            ms(row.wall),
+            row.s3_requests,
+        )
+        .unwrap();
     }
     out
 }

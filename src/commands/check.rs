@@ -162,6 +162,12 @@ fn skipped(name: &'static str, why: &str, required: bool) -> Item {
     }
 }
 
+/// Whether `dir` takes a new file (tried, then removed).
+fn takes_new_files(dir: &std::path::Path) -> std::io::Result<()> {
+    let probe = dir.join(format!(".status-check.{}.tmp", std::process::id()));
+    std::fs::write(&probe, b"").and_then(|()| std::fs::remove_file(&probe))
+}
+
 /// What is at the output path may be replaced (nothing, or a status document), and its
 /// directory takes a new file (tried, then removed).
 fn check_output(settings: &Settings) -> Item {
@@ -172,9 +178,7 @@ fn check_output(settings: &Settings) -> Item {
         Err(err) => return Item::new("output", Verdict::Failed, err.to_string()),
     };
     let dir = directory_of(output);
-    let probe = dir.join(format!(".status-check.{}.tmp", std::process::id()));
-    let result = std::fs::write(&probe, b"").and_then(|()| std::fs::remove_file(&probe));
-    match result {
+    match takes_new_files(dir) {
         Ok(()) => Item::new(
             "output",
             Verdict::Ready,
@@ -194,6 +198,33 @@ fn check_output(settings: &Settings) -> Item {
 /// The lock file opens for writing as a run opens it.
 fn check_lock(settings: &Settings) -> Item {
     Item::from_result("lock", lock::check(&settings.publish.lock_file))
+}
+
+/// `STATUS_METRICS_FILE`'s directory (node_exporter's textfile directory) takes a new file.
+fn check_metrics_file(settings: &Settings) -> Item {
+    let Some(path) = &settings.publish.metrics_file else {
+        return Item::new(
+            "metrics",
+            Verdict::Skipped,
+            "STATUS_METRICS_FILE is not set",
+        );
+    };
+    let dir = directory_of(path);
+    match takes_new_files(dir) {
+        Ok(()) => Item::new(
+            "metrics",
+            Verdict::Ready,
+            format!("{} writable", path.display()),
+        ),
+        Err(err) => Item::new(
+            "metrics",
+            Verdict::Failed,
+            format!(
+                "cannot create a file in {}: {err}; point STATUS_METRICS_FILE into node_exporter's --collector.textfile.directory, writable by this user",
+                dir.display()
+            ),
+        ),
+    }
 }
 
 fn check_override(settings: &Settings) -> Item {
@@ -281,6 +312,7 @@ pub async fn command(settings: &Settings) -> anyhow::Result<Exit> {
         check_lock(settings),
         check_override(settings),
         check_push(settings),
+        check_metrics_file(settings),
     ];
     let failed = items
         .iter()

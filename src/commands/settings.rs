@@ -9,6 +9,7 @@ use crate::cli::Cli;
 use crate::config::{ConfigError, EnvSource};
 use crate::logging::{LogFormat, LoggingSettings};
 use crate::publish::upload::UploadSettings;
+use crate::run::metrics::MetricsFile;
 use crate::run::push::PushUrl;
 use crate::s3::SpacesSettings;
 use crate::sources::backups::BackupSettings;
@@ -152,6 +153,8 @@ pub struct PublishSettings {
     pub require_kuma: bool,
     pub require_backups: bool,
     pub push_url: Option<PushUrl>,
+    /// `STATUS_METRICS_FILE`: the job's metrics, for node_exporter's textfile collector.
+    pub metrics_file: Option<PathBuf>,
 }
 
 impl PublishSettings {
@@ -173,6 +176,18 @@ impl PublishSettings {
             PathBuf::from(name)
         });
         let require = env.word_list("STATUS_REQUIRE", &["kuma", "backups"]);
+        let metrics_file = env.path("STATUS_METRICS_FILE");
+        if let Some(path) = &metrics_file
+            && (path.is_dir() || path.extension().is_none_or(|ext| ext != "prom"))
+        {
+            env.refuse_setting(
+                "STATUS_METRICS_FILE",
+                format!(
+                    "STATUS_METRICS_FILE: {:?} is not a *.prom file, the only files node_exporter's textfile collector reads; expected e.g. /var/lib/node_exporter/textfile_collector/status.prom",
+                    path.display().to_string()
+                ),
+            );
+        }
         PublishSettings {
             output,
             lock_file,
@@ -186,7 +201,15 @@ impl PublishSettings {
             require_kuma: require.iter().any(|source| source == "kuma"),
             require_backups: require.iter().any(|source| source == "backups"),
             push_url: PushUrl::from_env(env),
+            metrics_file,
         }
+    }
+
+    /// Where the run writes its metrics, when `STATUS_METRICS_FILE` is set.
+    pub fn metrics_file(&self) -> Option<MetricsFile> {
+        self.metrics_file
+            .clone()
+            .map(|path| MetricsFile::new(path, self.lock_file.clone()))
     }
 }
 

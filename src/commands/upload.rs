@@ -1,5 +1,6 @@
 //! `status upload [FILE]`: validates status.json, refuses a stale or future-dated one, uploads
-//! it to the status bucket and verifies what the bucket stored.
+//! it to the status bucket (unless a newer document is published there; `--force` replaces
+//! anything) and verifies what the bucket stored.
 
 use std::io::Read;
 use std::path::{Path, PathBuf};
@@ -10,12 +11,14 @@ use chrono::{DateTime, Utc};
 
 use crate::cli::UploadArgs;
 use crate::commands::settings::Settings;
-use crate::document::StatusDocument;
+use crate::document::{StatusDocument, Timestamp};
 use crate::files;
-use crate::publish::upload::{Published, Target, Unverified, store, verify};
+use crate::publish::conditional::Replace;
+use crate::publish::upload::{Store, Target, Unverified, Upload, store, verify};
 use crate::run::deadline::Budget;
 use crate::run::interrupt::Interrupt;
 use crate::run::lock;
+use crate::run::metrics::RunRecord;
 use crate::run::outcome::{Exit, Reporter, RunEnd, RunFailure};
 use crate::units::{format_age, format_duration, format_size};
 
@@ -32,18 +35,22 @@ pub async fn command(
 ) -> anyhow::Result<Exit> {
     let budget = Budget::start(settings.timeout);
     let web = settings.web_client()?;
+    let record = RunRecord::default();
+    let metrics = settings.publish.metrics_file();
     let reporter = Reporter {
         web: &web,
         push_url: settings.publish.push_url.as_ref(),
         budget,
         interrupt,
+        metrics: metrics.as_ref().map(|file| (file, &record)),
     };
     Ok(reporter
-        .run(async |web| upload_file(settings, args, web, budget, interrupt).await)
+        .run(async |web| upload_file(settings, args, web, budget, interrupt, &record).await)
         .await)
 }
 
-/// Uploads `body` and verifies it within the run's publishing deadline. Cancelled before the
+/// Uploads `body` (whose `updated_at` is `updated_at`) and verifies it within the run's
+/// publishing deadline, unless `replace` keeps a newer published document. Cancelled before the
 /// bucket answered the upload, the bucket keeps the previous object or the complete new one,
 /// never a partial one; once it has stored the new one, any failure to verify it is
 /// [`Unverified`]: the object is live.
@@ -51,16 +58,25 @@ pub async fn upload_within(
     target: &Target,
     web: &reqwest::Client,
     body: &[u8],
+    updated_at: Timestamp,
+    replace: Replace,
     budget: Budget,
-) -> anyhow::Result<Published> {
+) -> anyhow::Result<Upload> {
     let deadline = budget.upload();
     let location = target.location();
     let stored = deadline
-        .run(&format!("upload to {location}"), store(target, body))
+        .run(
+            &format!("upload to {location}"),
+            store(target, body, updated_at, replace),
+        )
         .await
         .context(
             "the bucket keeps the previous object or the complete new one, never a partial one",
         )??;
+    let stored = match stored {
+        Store::Stored(stored) => stored,
+        Store::NewerPublished(newer) => return Ok(Upload::NewerPublished(newer)),
+    };
     let verified = deadline
         .run(
             &format!("verifying {location}"),
@@ -68,7 +84,7 @@ pub async fn upload_within(
         )
         .await;
     match verified {
-        Ok(checked) => Ok(checked?),
+        Ok(checked) => Ok(Upload::Published(checked?)),
         Err(overrun) => Err(Unverified {
             reason: overrun.to_string(),
         }
@@ -154,6 +170,7 @@ async fn upload_file(
     web: &reqwest::Client,
     budget: Budget,
     interrupt: &Interrupt,
+    record: &RunRecord,
 ) -> Result<RunEnd, RunFailure> {
     let path: PathBuf = args
         .file
@@ -173,27 +190,34 @@ async fn upload_file(
         settings.upload.max_age,
         args.force,
     )?;
+    record.document(&document);
+    if let Some(backups) = &settings.backups {
+        record.backup_warn_after(backups.thresholds.warn_after);
+    }
     let target = Target::new(&settings.upload, &settings.spaces).await?;
     let _lock = lock::acquire(&settings.publish.lock_file)?;
     interrupt.check()?;
-    let published = upload_within(&target, web, &body, budget)
+    let replace = match args.force {
+        true => Replace::Always,
+        false => Replace::UnlessNewer,
+    };
+    let upload = upload_within(&target, web, &body, document.updated_at, replace, budget)
         .await
         .map_err(|error| RunFailure {
             summary: published_anyway(&error)
                 .map(|done| format!("{done}; from {}", path.display())),
             error,
         })?;
+    if let Upload::Published(published) = &upload {
+        record.uploaded(published.bytes(), published.public_copy_readable());
+    }
     if settings.logging.verbosity >= 1 {
         // Valid UTF-8: it parsed as JSON above.
         crate::output::print(&String::from_utf8_lossy(&body))?;
     }
     Ok(RunEnd {
-        summary: format!("{published}; from {}", path.display()),
-        degraded: published
-            .degraded()
-            .map(str::to_string)
-            .into_iter()
-            .collect(),
+        summary: format!("{upload}; from {}", path.display()),
+        degraded: upload.degraded().map(str::to_string).into_iter().collect(),
     })
 }
 

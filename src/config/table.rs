@@ -128,6 +128,9 @@ pub const SETTINGS: &[Setting] = &[
         "Uptime Kuma push monitor URL (its token is in the path): a run that published pings `up`, a failed one `down`, so Kuma alerts when runs fail or stop")
         .secret()
         .example("https://kuma.example.com/api/push/<token>"),
+    Setting::new("STATUS_METRICS_FILE", Publishing, Unset("no metrics file"),
+        "`*.prom` file for node_exporter's textfile collector: the job's metrics, written at the end of every run (docs/monitoring.md)")
+        .example("/var/lib/node_exporter/textfile_collector/status.prom"),
 ];
 
 /// One setting: a row of the table.

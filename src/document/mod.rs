@@ -184,7 +184,7 @@ impl Timestamp {
     }
 
     /// Parses exactly `YYYY-MM-DDTHH:MM:SSZ` (what the schema's pattern accepts).
-    fn parse(text: &str) -> Result<Timestamp, String> {
+    pub fn parse(text: &str) -> Result<Timestamp, String> {
         let expected = "an RFC 3339 UTC time with whole seconds, e.g. 2025-11-10T15:30:00Z";
         let shape_ok = text.len() == 20
             && text.bytes().enumerate().all(|(i, b)| match i {

@@ -1,10 +1,9 @@
 //! The upload of status.json to the status bucket, with the headers the marketing site relies
-//! on, the check of what the bucket stored, and the read-back of the public copy (public_url.rs, public_copy.rs).
+//! on, never over a newer document (conditional.rs), the check of what the bucket stored, and
+//! the read-back of the public copy (public_url.rs, public_copy.rs).
 
-use std::fmt;
 use std::time::Duration;
 
-use anyhow::anyhow;
 use aws_sdk_s3::config::http::HttpResponse;
 use aws_sdk_s3::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_s3::primitives::ByteStream;
@@ -13,9 +12,12 @@ use base64::Engine as _;
 use chrono::{DateTime, Utc};
 use md5::{Digest, Md5};
 
-use super::public_copy::{PreviousCopy, PublicCopy, ReadBack, cache_time, check_public_copy};
+use super::conditional::{self, Put, Replace};
+pub use super::outcome::{NewerPublished, Published, Unverified, Upload};
+use super::public_copy::{PreviousCopy, ReadBack, cache_time, check_public_copy};
 use super::public_url::{PublicCheck, PublicUrl};
 use crate::config::{ConfigError, EnvSource};
+use crate::document::Timestamp;
 use crate::s3::{self, BucketSetting, SpacesSettings};
 
 /// The Content-Type status.json is stored with, and verified against.
@@ -65,9 +67,9 @@ impl UploadSettings {
 /// The status bucket, ready to receive: its settings, the S3 client and where the public
 /// copy is read back.
 pub struct Target {
-    client: aws_sdk_s3::Client,
-    bucket: String,
-    settings: UploadSettings,
+    pub(super) client: aws_sdk_s3::Client,
+    pub(super) bucket: String,
+    pub(super) settings: UploadSettings,
     spaces: SpacesSettings,
     public: PublicCheck,
 }
@@ -102,7 +104,7 @@ impl Target {
         format!("s3://{}/{}", self.bucket, self.settings.key)
     }
 
-    fn describe<E>(&self, err: &SdkError<E, HttpResponse>) -> String
+    pub(super) fn describe<E>(&self, err: &SdkError<E, HttpResponse>) -> String
     where
         E: ProvideErrorMetadata + std::error::Error + 'static,
     {
@@ -114,59 +116,23 @@ impl Target {
     }
 }
 
-/// What one upload did, for the summary line.
-#[derive(Debug)]
-pub struct Published {
-    location: String,
-    bytes: usize,
-    etag: String,
-    /// What the public address served; `None` when it is not read back.
-    public: Option<PublicCopy>,
-}
-
-impl Published {
-    /// Why the run is degraded: nobody can read the public copy.
-    pub fn degraded(&self) -> Option<&str> {
-        self.public.as_ref().and_then(PublicCopy::degraded)
-    }
-}
-
-impl fmt::Display for Published {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "uploaded {} ({} bytes, ETag {})",
-            self.location, self.bytes, self.etag
-        )?;
-        match &self.public {
-            None => Ok(()),
-            Some(public) => write!(f, "; {public}"),
-        }
-    }
-}
-
-/// The bucket stored the new object (PutObject succeeded), but checking it failed or did not
-/// finish: the object is live, so the run must say it published, and still fail.
-#[derive(Debug)]
-pub struct Unverified {
-    pub reason: String,
-}
-
-impl fmt::Display for Unverified {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "published, but verification failed: {}", self.reason)
-    }
-}
-
-impl std::error::Error for Unverified {}
-
-/// An object the bucket accepted, not yet verified, and what the read-back needs: the copy it
-/// replaced (what a cache may still serve) and when it was sent.
+/// An object the bucket accepted, not yet verified, and what the checks need: its
+/// `updated_at` (stored as metadata), the copy it replaced (what a cache may still serve) and
+/// when it was sent.
 #[derive(Debug)]
 pub struct Stored {
     md5: [u8; 16],
+    updated_at: Timestamp,
     previous: Option<PreviousCopy>,
     uploaded_at: DateTime<Utc>,
+}
+
+/// How [`store`] ended.
+#[derive(Debug)]
+pub enum Store {
+    Stored(Stored),
+    /// Not stored: the bucket holds a newer document.
+    NewerPublished(NewerPublished),
 }
 
 pub(super) fn md5_of(body: &[u8]) -> [u8; 16] {
@@ -177,49 +143,56 @@ pub(super) fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-/// The object about to be replaced, if there is one. Not finding out (no object, or any
-/// error) only means other bytes at the public address are not excused as a cached copy.
-async fn previous_copy(target: &Target) -> Option<PreviousCopy> {
-    let head = target
-        .client
-        .head_object()
-        .bucket(&target.bucket)
-        .key(&target.settings.key)
-        .send()
-        .await;
-    let head = match head {
-        Ok(head) => head,
-        Err(err) => {
-            tracing::debug!(
-                "no previous copy of {}: {}",
-                target.location(),
-                target.describe(&err)
-            );
-            return None;
-        }
-    };
-    let modified = head.last_modified()?;
-    Some(PreviousCopy {
-        etag: head.e_tag()?.trim_matches('"').to_string(),
-        last_modified: DateTime::from_timestamp(modified.secs(), modified.subsec_nanos())?,
-    })
-}
-
-/// PutObject with Content-Type, Cache-Control, ACL and Content-MD5. S3 stores an object whole
-/// or not at all, and Content-MD5 makes the bucket refuse a body damaged on the way: a failed
-/// or cancelled upload never leaves half a file.
-pub async fn store(target: &Target, body: &[u8]) -> anyhow::Result<Stored> {
-    let settings = &target.settings;
+/// PutObject with Content-Type, Cache-Control, ACL, Content-MD5 and the `updated_at`
+/// metadata, unless `replace` keeps a newer published document (conditional.rs). The HeadObject
+/// before it also gives the read-back the copy it replaces. S3 stores an object whole or not at
+/// all, and Content-MD5 makes the bucket refuse a body damaged on the way: a failed or
+/// cancelled upload never leaves half a file.
+pub async fn store(
+    target: &Target,
+    body: &[u8],
+    updated_at: Timestamp,
+    replace: Replace,
+) -> anyhow::Result<Store> {
     let md5 = md5_of(body);
     // Only the read-back needs the replaced copy: what a cache may still serve.
-    let previous = match &target.public {
-        PublicCheck::Read(_) => previous_copy(target).await,
+    let wants_previous = match &target.public {
+        PublicCheck::Read(_) => true,
         PublicCheck::Skip(why) => {
             tracing::info!("{why}");
-            None
+            false
         }
     };
     let uploaded_at = Utc::now();
+    let request = || put_request(target, body, md5, updated_at);
+    let previous =
+        match conditional::put(target, request, updated_at, replace, wants_previous).await? {
+            Put::Stored { replaced } => replaced,
+            Put::NewerPublished(published) => {
+                let newer = NewerPublished {
+                    location: target.location(),
+                    published,
+                };
+                tracing::info!("{newer}");
+                return Ok(Store::NewerPublished(newer));
+            }
+        };
+    Ok(Store::Stored(Stored {
+        md5,
+        updated_at,
+        previous,
+        uploaded_at,
+    }))
+}
+
+/// PutObject with every header but the conditional ones.
+fn put_request(
+    target: &Target,
+    body: &[u8],
+    md5: [u8; 16],
+    updated_at: Timestamp,
+) -> aws_sdk_s3::operation::put_object::builders::PutObjectFluentBuilder {
+    let settings = &target.settings;
     target
         .client
         .put_object()
@@ -230,20 +203,7 @@ pub async fn store(target: &Target, body: &[u8]) -> anyhow::Result<Stored> {
         .cache_control(&settings.cache_control)
         .acl(settings.acl.clone())
         .content_md5(base64::engine::general_purpose::STANDARD.encode(md5))
-        .send()
-        .await
-        .map_err(|err| {
-            anyhow!(
-                "upload to {} failed: {}",
-                target.location(),
-                target.describe(&err)
-            )
-        })?;
-    Ok(Stored {
-        md5,
-        previous,
-        uploaded_at,
-    })
+        .set_metadata(Some(conditional::metadata(updated_at)))
 }
 
 /// Checks what the bucket stored (HeadObject) and reads the public copy back (unless that is
@@ -277,7 +237,8 @@ pub async fn verify(
 }
 
 /// HeadObject: size, ETag (the body's MD5 for a single-part upload), Content-Type and
-/// Cache-Control as sent. `Err`: why the stored object cannot be vouched for.
+/// Cache-Control as sent (and the `updated_at` metadata, a warning). `Err`: why the stored
+/// object cannot be vouched for.
 async fn check_stored(target: &Target, body: &[u8], stored: &Stored) -> Result<String, String> {
     let settings = &target.settings;
     let location = target.location();
@@ -318,6 +279,7 @@ async fn check_stored(target: &Target, body: &[u8], stored: &Stored) -> Result<S
             settings.cache_control
         ));
     }
+    conditional::check_stored_metadata(&location, head.metadata(), stored.updated_at);
     if !mismatches.is_empty() {
         return Err(format!(
             "the bucket reports {location} with {}; check the endpoint (SPACES_ENDPOINT) is S3-compatible",

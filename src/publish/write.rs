@@ -1,7 +1,7 @@
-//! Writing status.json on the operator's disk: atomically, so a reader sees the old file or the
-//! new one and never a mix, and nothing half-written is left behind. Only a status document is
-//! ever replaced: `STATUS_OUTPUT` pointing at an env file, a symbolic link, a FIFO or a device
-//! is refused, so a typo cannot destroy what is there.
+//! Writing status.json (and the job's metrics file) on the operator's disk: atomically, so a
+//! reader sees the old file or the new one and never a mix, and nothing half-written is left
+//! behind. Only a status document is ever replaced at `STATUS_OUTPUT`: pointing it at an env
+//! file, a symbolic link, a FIFO or a device is refused, so a typo cannot destroy what is there.
 
 use std::collections::HashMap;
 use std::fs::{self, File, OpenOptions};
@@ -61,22 +61,23 @@ pub fn inspect_output(path: &Path) -> Result<Existing, ConfigError> {
     }
 }
 
-/// Writes `bytes` to `path` so that readers see the old file or the new one, never a mix: a
-/// temporary file created with `O_EXCL` in the same directory, fsync, mode 0644, rename over
-/// the target, fsync of the directory. What is at `path` is checked first
-/// ([`inspect_output`]). On failure the temporary file is removed and the old file is
-/// untouched.
+/// Writes status.json (`STATUS_OUTPUT`) with [`write_file_atomically`]. What is at `path` is checked
+/// first ([`inspect_output`]).
 pub fn write_atomically(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
     inspect_output(path)?;
-    replace(path, bytes)
+    write_file_atomically(path, bytes, "STATUS_OUTPUT")
 }
 
-/// The write itself: temporary file, fsync, rename, fsync of the directory.
-fn replace(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
+/// Writes `bytes` to `path` so that readers see the old file or the new one, never a mix: a
+/// temporary file created with `O_EXCL` in the same directory, fsync, mode 0644, rename over
+/// the target, fsync of the directory. On failure the temporary file is removed and the old
+/// file is untouched. Errors name `setting`, the setting that chose `path`. Call it under the
+/// run lock (see `remove_leftover_temp_files`).
+pub fn write_file_atomically(path: &Path, bytes: &[u8], setting: &str) -> anyhow::Result<()> {
     let dir = directory_of(path);
     let name = path
         .file_name()
-        .with_context(|| format!("STATUS_OUTPUT: {} names no file", path.display()))?;
+        .with_context(|| format!("{setting}: {} names no file", path.display()))?;
     let temp = dir.join(format!(
         ".{}.{}.tmp",
         name.to_string_lossy(),
@@ -101,7 +102,7 @@ fn replace(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
         let _ = fs::remove_file(&temp);
         return Err(err).with_context(|| {
             format!(
-                "cannot write {} (STATUS_OUTPUT); the previous file is untouched",
+                "cannot write {} ({setting}); the previous file is untouched",
                 path.display()
             )
         });
@@ -255,7 +256,7 @@ mod tests {
         let target = dir.path().join("status.json");
         fs::create_dir(&target).unwrap();
         fs::write(target.join("keep"), b"old").unwrap();
-        let err = replace(&target, b"new").unwrap_err();
+        let err = write_file_atomically(&target, b"new", "STATUS_OUTPUT").unwrap_err();
         assert!(
             format!("{err:#}").contains("the previous file is untouched"),
             "{err:#}"

@@ -9,6 +9,7 @@ use crate::config::ConfigError;
 use crate::run::deadline::Budget;
 use crate::run::interrupt::{Interrupt, Interrupted};
 use crate::run::lock::LockBusy;
+use crate::run::metrics::{MetricsFile, RunRecord};
 use crate::run::push::{self, PushResult, PushUrl};
 
 /// How a run ended, as the process exit code.
@@ -126,13 +127,16 @@ pub struct Reporter<'a> {
     pub budget: Budget,
     /// A signal received during the work decides the exit code and the push.
     pub interrupt: &'a Interrupt,
+    /// `STATUS_METRICS_FILE`, and what the work records for it.
+    pub metrics: Option<(&'a MetricsFile, &'a RunRecord)>,
 }
 
 impl Reporter<'_> {
     /// Runs a publishing command and ends the run the same way every time: the error, if any,
-    /// as one line; the push monitor told how it ended when `KUMA_PUSH_URL` is set (up when it
-    /// published, down with the one-line error when it failed; a run stopped by the lock says
-    /// nothing, since the run holding it will); and last, the one summary line a person reads
+    /// as one line; the metrics file written (`STATUS_METRICS_FILE`); the push monitor told how
+    /// it ended when `KUMA_PUSH_URL` is set (up when it published, down with the one-line error
+    /// when it failed; a run stopped by the lock says nothing, since the run holding it will);
+    /// and last, the one summary line a person reads
     /// in the cron log. A run stopped by a signal ends the same way, with the signal in the
     /// summary, a `down` push and the signal's exit code, whatever it had done by then.
     pub async fn run(
@@ -157,6 +161,9 @@ impl Reporter<'_> {
             exit = signal.exit();
             summary = format!("{summary}; {interrupted}");
             result = result.map(|_| PushResult::Failed(interrupted.to_string()));
+        }
+        if let Some((file, record)) = self.metrics {
+            file.write(record, exit, self.budget.elapsed());
         }
         if let (Some(url), Some(result)) = (self.push_url, result) {
             let elapsed = self.budget.elapsed();

@@ -4,8 +4,10 @@
 
 pub mod checksum;
 mod fault;
+mod requests;
 
 pub use fault::{BucketSetting, S3Fault, describe_error, requested_host};
+pub use requests::{RequestCounts, requests_sent};
 
 use std::time::Duration;
 
@@ -129,7 +131,8 @@ pub async fn client(spaces: &SpacesSettings) -> anyhow::Result<Client> {
                 .load_timeout(CREDENTIALS_TIMEOUT)
                 .build(),
         )
-        .force_path_style(spaces.path_style);
+        .force_path_style(spaces.path_style)
+        .interceptor(requests::CountRequests);
     config = match (&spaces.key, &spaces.secret) {
         (Some(key), Some(secret)) => config.credentials_provider(Credentials::new(
             key.expose(),

@@ -2,10 +2,13 @@
 //!
 //! - `http_server`: a generic HTTP test server on a real socket (handler closure, latency,
 //!   never-answer replies, request log, connection count).
+//! - `conditional_proxy`: a proxy in front of moto that holds, strips, refuses or fails
+//!   PutObject (conditional writes, slow and retried uploads).
 //! - `kuma_fixtures`: an Uptime Kuma made of the captured responses;
 //!   `dashboard_truth`: what its dashboard showed at the capture.
 //! - `moto`: a real S3 server (moto), one per test binary, with bucket and object helpers and
 //!   in-process loading of many objects (`moto_server.py`); the scale harness starts its own.
+//! - `promtool`: Prometheus's promtool, for the metrics file and the alert rules.
 //! - `publish`: settings and object reads shared by the publishing tests.
 //! - `s3_proxy`: a recording proxy in front of moto (every S3 request the binary sends).
 //! - `s3_listing`: an S3 stand-in answering ListObjectsV2 pages in a fixed time (deadlines).
@@ -17,10 +20,12 @@
 // The scale harness and the benches include some of these files with `#[path]` and use a part.
 #![allow(dead_code)]
 
+pub mod conditional_proxy;
 pub mod dashboard_truth;
 pub mod http_server;
 pub mod kuma_fixtures;
 pub mod moto;
+pub mod promtool;
 pub mod publish;
 pub mod s3_listing;
 pub mod s3_proxy;

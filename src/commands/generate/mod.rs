@@ -9,11 +9,13 @@ use chrono::Utc;
 use crate::cli::GenerateArgs;
 use crate::commands::settings::{Settings, check_required};
 use crate::commands::upload::{published_anyway, upload_within};
-use crate::publish::upload::{MISSING_BUCKET, Target};
+use crate::publish::conditional::Replace;
+use crate::publish::upload::{MISSING_BUCKET, Target, Upload};
 use crate::publish::write::{inspect_output, write_atomically};
 use crate::run::deadline::Budget;
 use crate::run::interrupt::{Interrupt, Interrupted};
 use crate::run::lock;
+use crate::run::metrics::RunRecord;
 use crate::run::outcome::{Exit, Reporter, RunEnd, RunFailure, log_dry_run, log_summary};
 use crate::units::format_size;
 use produce::{produce, summary_line};
@@ -30,14 +32,17 @@ pub async fn command(
         return dry_run(settings, budget, interrupt).await;
     }
     let web = settings.web_client()?;
+    let record = RunRecord::default();
+    let metrics = settings.publish.metrics_file();
     let reporter = Reporter {
         web: &web,
         push_url: settings.publish.push_url.as_ref(),
         budget,
         interrupt,
+        metrics: metrics.as_ref().map(|file| (file, &record)),
     };
     Ok(reporter
-        .run(async |web| run(settings, args, web, budget, interrupt).await)
+        .run(async |web| run(settings, args, web, budget, interrupt, &record).await)
         .await)
 }
 
@@ -47,6 +52,7 @@ async fn run(
     web: &reqwest::Client,
     budget: Budget,
     interrupt: &Interrupt,
+    record: &RunRecord,
 ) -> Result<RunEnd, RunFailure> {
     check_required(settings)?;
     for line in &settings.unconfigured {
@@ -59,7 +65,7 @@ async fn run(
     let _lock = lock::acquire(&settings.publish.lock_file)?;
     // Before the sources are read: a wrong STATUS_OUTPUT is refused at once, not after them.
     inspect_output(&settings.publish.output)?;
-    publish(settings, bucket.as_ref(), web, budget, interrupt).await
+    publish(settings, bucket.as_ref(), web, budget, interrupt, record).await
 }
 
 /// Everything after taking the lock: produce, write, upload. A signal stops the sources and
@@ -70,9 +76,10 @@ async fn publish(
     web: &reqwest::Client,
     budget: Budget,
     interrupt: &Interrupt,
+    record: &RunRecord,
 ) -> Result<RunEnd, RunFailure> {
     let now = Utc::now();
-    let produced = produce(settings, now, budget, interrupt).await?;
+    let produced = produce(settings, now, budget, interrupt, record).await?;
     let bytes = produced.document.to_json();
     let output = &settings.publish.output;
     let summary = |done: &str| summary_line(&produced, now, done);
@@ -95,6 +102,7 @@ async fn publish(
     if let Err(error) = write_atomically(output, &bytes) {
         return Err(RunFailure::after(error, summary("nothing written")));
     }
+    record.document(&produced.document);
     let wrote = format!("wrote {} ({} bytes)", output.display(), bytes.len());
     let Some(bucket) = bucket else {
         return Ok(RunEnd {
@@ -108,16 +116,31 @@ async fn publish(
             summary(&format!("{wrote}; upload not started")),
         ));
     }
-    match upload_within(bucket, web, &bytes, budget).await {
-        Ok(published) => Ok(RunEnd {
-            summary: summary(&format!("{wrote}; {published}")),
-            degraded: produced
-                .degraded
-                .iter()
-                .cloned()
-                .chain(published.degraded().map(str::to_string))
-                .collect(),
-        }),
+    let updated_at = produced.document.updated_at;
+    match upload_within(
+        bucket,
+        web,
+        &bytes,
+        updated_at,
+        Replace::UnlessNewer,
+        budget,
+    )
+    .await
+    {
+        Ok(upload) => {
+            if let Upload::Published(published) = &upload {
+                record.uploaded(published.bytes(), published.public_copy_readable());
+            }
+            Ok(RunEnd {
+                summary: summary(&format!("{wrote}; {upload}")),
+                degraded: produced
+                    .degraded
+                    .iter()
+                    .cloned()
+                    .chain(upload.degraded().map(str::to_string))
+                    .collect(),
+            })
+        }
         Err(error) => {
             let done = published_anyway(&error).unwrap_or_else(|| "upload FAILED".to_string());
             Err(RunFailure::after(
@@ -142,7 +165,8 @@ async fn dry_run(
         tracing::warn!("{MISSING_BUCKET}");
     }
     let now = Utc::now();
-    let produced = produce(settings, now, budget, interrupt).await?;
+    // A dry run writes no metrics: it is a person trying settings, not the job.
+    let produced = produce(settings, now, budget, interrupt, &RunRecord::default()).await?;
     if let Some(signal) = interrupt.received() {
         let summary = summary_line(&produced, now, "dry run: nothing printed");
         log_summary(

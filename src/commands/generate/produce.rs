@@ -2,7 +2,7 @@
 //! into the document with the reasons it shows less than the truth; the summary line.
 
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
 use tokio::task::JoinHandle;
@@ -11,6 +11,7 @@ use crate::commands::settings::Settings;
 use crate::document::{self, OverrideState, StatusDocument};
 use crate::run::deadline::{Budget, Deadline};
 use crate::run::interrupt::Interrupt;
+use crate::run::metrics::RunRecord;
 use crate::sources::backups::{BackupReport, ListProgress};
 use crate::sources::{backups, kuma};
 use crate::units::{format_age, wire_name};
@@ -38,12 +39,33 @@ impl<T> SourceResult<T> {
             _ => None,
         }
     }
+
+    /// Whether a configured source was read; `None` when it is not configured.
+    fn up(&self) -> Option<bool> {
+        match self {
+            SourceResult::Unconfigured => None,
+            SourceResult::Read(_) => Some(true),
+            SourceResult::Failed(_) => Some(false),
+        }
+    }
 }
 
 /// Waits for a source's task until `deadline`; a task still running then, or when a signal
 /// stops the run, is stopped, and `overran` turns an overrun into the reason (saying how far
-/// the source got).
+/// the source got). Also how long the wait took (the task started just before).
 async fn finish<T>(
+    name: &str,
+    task: Option<JoinHandle<anyhow::Result<T>>>,
+    deadline: Deadline,
+    interrupt: &Interrupt,
+    overran: impl FnOnce(String) -> String,
+) -> (SourceResult<T>, Duration) {
+    let started = Instant::now();
+    let result = finish_task(name, task, deadline, interrupt, overran).await;
+    (result, started.elapsed())
+}
+
+async fn finish_task<T>(
     name: &str,
     task: Option<JoinHandle<anyhow::Result<T>>>,
     deadline: Deadline,
@@ -71,22 +93,36 @@ async fn finish<T>(
     SourceResult::Failed(reason)
 }
 
-/// Both sources, read concurrently.
+/// Both sources, read concurrently, and how long each took.
 struct Gathered {
-    kuma: SourceResult<kuma::KumaReport>,
-    backups: SourceResult<backups::BackupReport>,
+    kuma: (SourceResult<kuma::KumaReport>, Duration),
+    backups: (SourceResult<backups::BackupReport>, Duration),
 }
 
 impl Gathered {
+    /// Each configured source, read or not, for the metrics (`kuma`, `backups` as in
+    /// `STATUS_REQUIRE`).
+    fn record(&self, record: &RunRecord) {
+        let sources = [
+            ("kuma", self.kuma.0.up(), self.kuma.1),
+            ("backups", self.backups.0.up(), self.backups.1),
+        ];
+        for (name, up, took) in sources {
+            if let Some(up) = up {
+                record.source(name, up, took);
+            }
+        }
+    }
+
     /// Why the document shows less than it should: each configured source that was not read,
     /// and what Kuma's report says makes its part less than the truth.
     fn degraded(&self) -> Vec<String> {
-        let mut reasons: Vec<String> = [self.kuma.failure(), self.backups.failure()]
+        let mut reasons: Vec<String> = [self.kuma.0.failure(), self.backups.0.failure()]
             .into_iter()
             .flatten()
             .map(str::to_string)
             .collect();
-        if let Some(kuma) = self.kuma.report() {
+        if let Some(kuma) = self.kuma.0.report() {
             reasons.extend(kuma.degraded.iter().cloned());
         }
         reasons
@@ -131,7 +167,7 @@ async fn gather(
             overran,
         )
         .await;
-        if let (Some(report), Some(backup_settings)) = (backups.report(), &settings.backups) {
+        if let (Some(report), Some(backup_settings)) = (backups.0.report(), &settings.backups) {
             let (took, given) = (budget.elapsed(), budget.sources().given());
             if let Some(warning) = report.slow_listing_warning(backup_settings, took, given) {
                 tracing::warn!("backups: {warning}");
@@ -195,20 +231,25 @@ pub(super) struct Produced {
     kuma_retries: usize,
 }
 
-/// Reads both sources and merges them.
+/// Reads both sources and merges them. The sources go into `record`.
 pub(super) async fn produce(
     settings: &Settings,
     now: DateTime<Utc>,
     budget: Budget,
     interrupt: &Interrupt,
+    record: &RunRecord,
 ) -> anyhow::Result<Produced> {
     let gathered = gather(settings, now, budget, interrupt).await?;
+    gathered.record(record);
+    if let Some(backup_settings) = &settings.backups {
+        record.backup_warn_after(backup_settings.thresholds.warn_after);
+    }
     let (manual, override_refused) = read_override(settings, now);
     let document = document::build(
         now,
         &document::Sources {
-            kuma: gathered.kuma.report(),
-            backups: gathered.backups.report(),
+            kuma: gathered.kuma.0.report(),
+            backups: gathered.backups.0.report(),
             active_override: manual.active(),
             publish_components: settings.publish.publish_components,
         },
@@ -218,7 +259,7 @@ pub(super) async fn produce(
     Ok(Produced {
         document,
         degraded,
-        kuma_retries: gathered.kuma.report().map_or(0, |report| report.retries),
+        kuma_retries: gathered.kuma.0.report().map_or(0, |report| report.retries),
     })
 }
 

@@ -2,7 +2,7 @@
 //! failed on the way (`failure` says which), and the request and retry counts.
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use serde_json::Value;
@@ -51,6 +51,16 @@ struct Inner {
     cache_buster: u128,
     sent: AtomicUsize,
     retried: AtomicUsize,
+}
+
+/// Requests to Kuma by this process, for the job's metrics: unlike a run's own count
+/// ([`KumaHttp::requests_sent`]), it includes the requests of a read that failed.
+static SENT_BY_PROCESS: AtomicU64 = AtomicU64::new(0);
+
+/// The requests this process sent to Kuma. Kuma's requests are never retried: a failed badge is
+/// a warning, a failed status page fails the source, and the next run reads again.
+pub fn requests_sent_by_process() -> u64 {
+    SENT_BY_PROCESS.load(Ordering::Relaxed)
 }
 
 /// Error bodies are only read for Kuma's one-line `msg`.
@@ -174,6 +184,7 @@ impl KumaHttp {
         api_key: Option<&Secret>,
     ) -> Result<Body, FetchError> {
         let number = self.inner.sent.fetch_add(1, Ordering::Relaxed);
+        SENT_BY_PROCESS.fetch_add(1, Ordering::Relaxed);
         let url = self.url(endpoint, number);
         let shown = http::redact(&url);
         let fail = |problem| FetchError {

@@ -31,6 +31,7 @@ use serde::Serialize;
 
 use crate::config::{EnvSource, Secret};
 
+pub use client::requests_sent_by_process;
 pub use fetch::fetch;
 pub use report::render;
 
