@@ -3,7 +3,7 @@
 //! src/ and fails on one that points up or sideways.
 
 use std::fs;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 /// Each top-level module's layer, lowest first. A module may use its own layer's other files
 /// only where it is the same module; otherwise only lower layers.
@@ -29,17 +29,6 @@ fn layer(module: &str) -> u8 {
         .find(|(name, _)| *name == module)
         .map(|(_, layer)| *layer)
         .unwrap_or_else(|| panic!("module `{module}` has no layer in tests/layers.rs"))
-}
-
-fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
-    for entry in fs::read_dir(dir).unwrap() {
-        let path = entry.unwrap().path();
-        if path.is_dir() {
-            rust_files(&path, out);
-        } else if path.extension().is_some_and(|ext| ext == "rs") {
-            out.push(path);
-        }
-    }
 }
 
 /// The `crate::a::b` paths a file names (in `use` lines and inline), as `[a, b]`.
@@ -74,7 +63,7 @@ fn module_of(src: &Path, file: &Path) -> (String, Option<String>) {
 fn every_import_points_down_the_layers() {
     let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
     let mut files = Vec::new();
-    rust_files(&src, &mut files);
+    crate::support::rust_files(&src, &mut files);
     let mut violations = Vec::new();
     for file in &files {
         let (module, submodule) = module_of(&src, file);

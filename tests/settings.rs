@@ -52,22 +52,11 @@ fn configuration_doc_tables_are_made_from_the_table() {
     assert_generated("docs/configuration.md", &expected);
 }
 
-fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
-    for entry in fs::read_dir(dir).unwrap() {
-        let path = entry.unwrap().path();
-        if path.is_dir() {
-            rust_files(&path, out);
-        } else if path.extension().is_some_and(|ext| ext == "rs") {
-            out.push(path);
-        }
-    }
-}
-
 /// Words of src/ (outside the table itself and unit tests) shaped like a setting name:
 /// `KUMA_URL` in a getter call, an error message or a comment.
 fn setting_names_in_the_code() -> BTreeSet<String> {
     let mut files = Vec::new();
-    rust_files(&repo_path("src"), &mut files);
+    crate::support::rust_files(&repo_path("src"), &mut files);
     let table = repo_path("src/config/table.rs");
     let mut names = BTreeSet::new();
     for file in files.iter().filter(|file| **file != table) {

@@ -14,8 +14,10 @@ pub mod upload;
 use std::time::Instant;
 
 use crate::cli::{Cli, Command};
+use crate::run::deadline::Budget;
 use crate::run::interrupt::Interrupt;
-use crate::run::outcome::{Exit, log_summary};
+use crate::run::metrics::RunRecord;
+use crate::run::outcome::{Exit, Reporter, RunEnd, RunFailure, log_summary};
 
 /// Runs the command line's subcommand to its exit code.
 pub fn run(cli: Cli) -> anyhow::Result<Exit> {
@@ -84,4 +86,26 @@ async fn stop_on_signal(
     command: impl Future<Output = anyhow::Result<Exit>>,
 ) -> anyhow::Result<Exit> {
     interrupt.run(command).await?
+}
+
+/// Runs a publishing command (`generate`, `upload`) and ends it the one way
+/// ([`Reporter::run`]): the push monitor and the metrics file `settings` name are told how it
+/// ended. `work` gets the HTTP client for the public read-back and the run's metrics record.
+async fn publishing_run(
+    settings: &settings::Settings,
+    budget: Budget,
+    interrupt: &Interrupt,
+    work: impl AsyncFnOnce(&reqwest::Client, &RunRecord) -> Result<RunEnd, RunFailure>,
+) -> anyhow::Result<Exit> {
+    let web = settings.web_client()?;
+    let record = RunRecord::default();
+    let metrics = settings.publish.metrics_file();
+    let reporter = Reporter {
+        web: &web,
+        push_url: settings.publish.push_url.as_ref(),
+        budget,
+        interrupt,
+        metrics: metrics.as_ref().map(|file| (file, &record)),
+    };
+    Ok(reporter.run(async |web| work(web, &record).await).await)
 }

@@ -19,7 +19,7 @@ use crate::run::deadline::Budget;
 use crate::run::interrupt::Interrupt;
 use crate::run::lock;
 use crate::run::metrics::RunRecord;
-use crate::run::outcome::{Exit, Reporter, RunEnd, RunFailure};
+use crate::run::outcome::{Exit, RunEnd, RunFailure};
 use crate::units::{format_age, format_duration, format_size};
 
 /// A document dated further ahead than this was made by a wrong clock (or by hand): published,
@@ -34,19 +34,10 @@ pub async fn command(
     interrupt: &Interrupt,
 ) -> anyhow::Result<Exit> {
     let budget = Budget::start(settings.timeout);
-    let web = settings.web_client()?;
-    let record = RunRecord::default();
-    let metrics = settings.publish.metrics_file();
-    let reporter = Reporter {
-        web: &web,
-        push_url: settings.publish.push_url.as_ref(),
-        budget,
-        interrupt,
-        metrics: metrics.as_ref().map(|file| (file, &record)),
-    };
-    Ok(reporter
-        .run(async |web| upload_file(settings, args, web, budget, interrupt, &record).await)
-        .await)
+    crate::commands::publishing_run(settings, budget, interrupt, async |web, record| {
+        upload_file(settings, args, web, budget, interrupt, record).await
+    })
+    .await
 }
 
 /// Uploads `body` (whose `updated_at` is `updated_at`) and verifies it within the run's

@@ -104,3 +104,15 @@ pub fn library_settings(bucket: &str, prefix: &str) -> status::sources::backups:
         list_concurrency: 16,
     }
 }
+
+/// Every `.rs` file under `dir`, into `out` (the source scans of `layers` and `settings`).
+pub fn rust_files(dir: &Path, out: &mut Vec<std::path::PathBuf>) {
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            rust_files(&path, out);
+        } else if path.extension().is_some_and(|ext| ext == "rs") {
+            out.push(path);
+        }
+    }
+}

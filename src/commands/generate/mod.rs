@@ -16,7 +16,7 @@ use crate::run::deadline::Budget;
 use crate::run::interrupt::{Interrupt, Interrupted};
 use crate::run::lock;
 use crate::run::metrics::RunRecord;
-use crate::run::outcome::{Exit, Reporter, RunEnd, RunFailure, log_dry_run, log_summary};
+use crate::run::outcome::{Exit, RunEnd, RunFailure, log_dry_run, log_summary};
 use crate::units::format_size;
 use produce::{produce, summary_line};
 
@@ -31,19 +31,10 @@ pub async fn command(
         check_required(settings)?;
         return dry_run(settings, budget, interrupt).await;
     }
-    let web = settings.web_client()?;
-    let record = RunRecord::default();
-    let metrics = settings.publish.metrics_file();
-    let reporter = Reporter {
-        web: &web,
-        push_url: settings.publish.push_url.as_ref(),
-        budget,
-        interrupt,
-        metrics: metrics.as_ref().map(|file| (file, &record)),
-    };
-    Ok(reporter
-        .run(async |web| run(settings, args, web, budget, interrupt, &record).await)
-        .await)
+    crate::commands::publishing_run(settings, budget, interrupt, async |web, record| {
+        run(settings, args, web, budget, interrupt, record).await
+    })
+    .await
 }
 
 async fn run(
