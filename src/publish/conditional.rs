@@ -181,13 +181,7 @@ where
 /// The copy about to be replaced, for the read-back only: not finding out (no object, or any
 /// error) only means other bytes at the public address are not excused as a cached copy.
 async fn replaced_copy(target: &Target) -> Option<PreviousCopy> {
-    let head = target
-        .client
-        .head_object()
-        .bucket(&target.bucket)
-        .key(&target.settings.key)
-        .send()
-        .await;
+    let head = target.head().await;
     match head {
         Ok(head) => previous_copy(&head),
         Err(err) => {
@@ -214,13 +208,7 @@ fn previous_copy(head: &HeadObjectOutput) -> Option<PreviousCopy> {
 /// there is no error code: 404 is a missing key, or a missing bucket, which the PutObject then
 /// reports.)
 async fn read(target: &Target) -> anyhow::Result<(PublishedCopy, Option<PreviousCopy>)> {
-    let head = target
-        .client
-        .head_object()
-        .bucket(&target.bucket)
-        .key(&target.settings.key)
-        .send()
-        .await;
+    let head = target.head().await;
     let head = match head {
         Ok(head) => head,
         Err(err) if err.as_service_error().is_some_and(|e| e.is_not_found()) => {

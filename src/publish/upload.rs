@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use aws_sdk_s3::config::http::HttpResponse;
 use aws_sdk_s3::error::{ProvideErrorMetadata, SdkError};
+use aws_sdk_s3::operation::head_object::{HeadObjectError, HeadObjectOutput};
 use aws_sdk_s3::primitives::ByteStream;
 use aws_sdk_s3::types::ObjectCannedAcl;
 use base64::Engine as _;
@@ -102,6 +103,18 @@ impl Target {
     /// deadline and of its errors.
     pub fn location(&self) -> String {
         format!("s3://{}/{}", self.bucket, self.settings.key)
+    }
+
+    /// HeadObject of the document's key: what the bucket holds there now.
+    pub(super) async fn head(
+        &self,
+    ) -> Result<HeadObjectOutput, SdkError<HeadObjectError, HttpResponse>> {
+        self.client
+            .head_object()
+            .bucket(&self.bucket)
+            .key(&self.settings.key)
+            .send()
+            .await
     }
 
     pub(super) fn describe<E>(&self, err: &SdkError<E, HttpResponse>) -> String
@@ -243,11 +256,7 @@ async fn check_stored(target: &Target, body: &[u8], stored: &Stored) -> Result<S
     let settings = &target.settings;
     let location = target.location();
     let head = target
-        .client
-        .head_object()
-        .bucket(&target.bucket)
-        .key(&settings.key)
-        .send()
+        .head()
         .await
         .map_err(|err| format!("cannot read back {location}: {}", target.describe(&err)))?;
     let etag = head
