@@ -8,6 +8,7 @@ use std::path::Path;
 use base64::Engine as _;
 use md5::{Digest, Md5};
 
+use crate::support::connect_proxy::ConnectProxy;
 use crate::support::http_server::Request;
 use crate::support::moto::{self, Moto};
 use crate::support::run;
@@ -218,4 +219,46 @@ async fn without_spaces_keys_the_standard_chain_gives_only_the_credentials() {
             ("PROFILEKEY".to_string(), moto::REGION.to_string())
         );
     }
+}
+
+/// The proxy an operator's environment names carries every S3 request (a CONNECT tunnel, with
+/// the proxy URL's credentials), and `NO_PROXY` sends them straight to the endpoint.
+#[tokio::test]
+async fn the_proxy_named_by_the_environment_carries_every_request() {
+    let moto = Moto::shared();
+    let bucket = moto.create_bucket("proxied").await;
+    moto.put_object(&bucket, "db/a.sql.gz", vec![b'x'; 100])
+        .await;
+    let proxy = ConnectProxy::start();
+    let dir = tempfile::tempdir().unwrap();
+    let mut env = moto.env();
+    env.extend([
+        ("BACKUP_BUCKET", bucket.clone()),
+        ("BACKUP_PREFIX", "db/".to_string()),
+        ("STATUS_BUCKET", bucket.clone()),
+        ("STATUS_PUBLIC_URL", "off".to_string()),
+        ("http_proxy", proxy.url(Some("ops:pr0xy"))),
+    ]);
+    let (code, stdout, stderr) = run(dir.path(), &["generate", "--upload"], &env).into_text();
+    assert_eq!(code, 0, "{stdout}\n{stderr}");
+    let tunnels = proxy.tunnels();
+    assert!(!tunnels.is_empty(), "no request went through the proxy");
+    for tunnel in &tunnels {
+        assert_eq!(tunnel.target, moto.addr().to_string());
+        // base64("ops:pr0xy")
+        assert_eq!(tunnel.authorization.as_deref(), Some("Basic b3BzOnByMHh5"));
+    }
+    assert!(
+        !stderr.contains("pr0xy"),
+        "the proxy password is logged: {stderr}"
+    );
+
+    env.push(("NO_PROXY", "127.0.0.1".to_string()));
+    let (code, stdout, stderr) = run(dir.path(), &["backups"], &env).into_text();
+    assert_eq!(code, 0, "{stdout}\n{stderr}");
+    assert_eq!(
+        proxy.tunnels().len(),
+        tunnels.len(),
+        "NO_PROXY was not honoured"
+    );
 }

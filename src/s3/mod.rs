@@ -4,6 +4,7 @@
 
 pub mod checksum;
 mod fault;
+mod http_client;
 mod requests;
 
 pub use fault::{BucketSetting, S3Fault, describe_error, requested_host};
@@ -22,7 +23,8 @@ use aws_sdk_s3::config::{
 
 use crate::config::{EnvSource, Secret};
 
-/// Connecting to the endpoint; a host that does not answer fails fast.
+/// Connecting to the endpoint (TCP, a proxy's tunnel, TLS); a host that does not answer fails
+/// fast. Enforced by our HTTP client (`http_client`), not the SDK's timeout config.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 /// One HTTP attempt (a list page of 1,000 keys, or the status.json upload).
 const ATTEMPT_TIMEOUT: Duration = Duration::from_secs(20);
@@ -102,7 +104,7 @@ fn default_region(endpoint: Option<&reqwest::Url>) -> String {
 }
 
 /// Builds the S3 client for `spaces` from these settings alone: region, endpoint and
-/// addressing style as given (no probing), bounded timeouts, the standard retry mode, and
+/// addressing style as given (no probing), our HTTP client (`http_client`), bounded timeouts, the standard retry mode, and
 /// checksums only where an operation requires them. With `SPACES_KEY`/`SPACES_SECRET` those
 /// are the credentials and nothing else is read: no `AWS_PROFILE`, no shared config or
 /// credentials file (a `use_fips_endpoint` there would break every request), no `AWS_*`
@@ -111,12 +113,12 @@ fn default_region(endpoint: Option<&reqwest::Url>) -> String {
 pub async fn client(spaces: &SpacesSettings) -> anyhow::Result<Client> {
     let region = Region::new(spaces.region.clone());
     let timeouts = TimeoutConfig::builder()
-        .connect_timeout(CONNECT_TIMEOUT)
         .operation_attempt_timeout(ATTEMPT_TIMEOUT)
         .operation_timeout(OPERATION_TIMEOUT)
         .build();
     let mut config = aws_sdk_s3::Config::builder()
         .behavior_version(BehaviorVersion::latest())
+        .http_client(http_client::CappedClient::new(CONNECT_TIMEOUT))
         .region(region.clone())
         .timeout_config(timeouts)
         .retry_config(RetryConfig::standard().with_max_attempts(MAX_ATTEMPTS))

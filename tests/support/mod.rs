@@ -4,6 +4,7 @@
 //!   never-answer replies, request log, connection count).
 //! - `conditional_proxy`: a proxy in front of moto that holds, strips, refuses or fails
 //!   PutObject (conditional writes, slow and retried uploads).
+//! - `connect_proxy`: an HTTP CONNECT proxy (`HTTPS_PROXY`/`HTTP_PROXY` in the environment).
 //! - `kuma_fixtures`: an Uptime Kuma made of the captured responses;
 //!   `dashboard_truth`: what its dashboard showed at the capture.
 //! - `moto`: a real S3 server (moto), one per test binary, with bucket and object helpers and
@@ -21,6 +22,7 @@
 #![allow(dead_code)]
 
 pub mod conditional_proxy;
+pub mod connect_proxy;
 pub mod dashboard_truth;
 pub mod http_server;
 pub mod kuma_fixtures;
