@@ -71,6 +71,12 @@ impl Alphabet {
 /// shallowest depth that has candidates is used, since its branches hold the most keys: the
 /// next character after `last`'s (which finds the next branch whatever alphabet the keys use)
 /// and the learnt characters above it, spread evenly when there are more than `wanted`.
+///
+/// Below `shared`, only depths where neighbouring keys were seen to differ are tried first, so
+/// that fixed parts of names (a host name, the century of a date) cost nothing. When none of
+/// them has a candidate left (`last` ends a run of the greatest characters seen there, as
+/// `db/001999` does: pages of 1,000 numbered keys never show the thousands changing), the
+/// learnt characters are tried at the other depths too, shallowest first.
 pub fn boundaries(
     prefix: &str,
     last: &str,
@@ -87,20 +93,20 @@ pub fn boundaries(
         .map_or(prefix_len, |through| common_length(last, through))
         .max(prefix_len)
         .min(chars.len());
-    for depth in shared..=chars.len() {
+    let cuts_at = |depth: usize, unproven: bool| -> Vec<String> {
         let base: String = chars[..depth].iter().collect();
         let proven = alphabet.depths.contains(&depth);
         // Where the range's keys part from `last`, any character may follow (the range's bound
-        // limits them); below it, only characters seen at that depth, so that fixed parts of
-        // names (a host name, the century of a date) cost nothing.
-        let greatest = match depth == shared {
+        // limits them); below it, only characters seen at that depth, or (`unproven`) any
+        // learnt character.
+        let greatest = match depth == shared || unproven {
             true => char::MAX,
             false => alphabet.greatest.get(depth).copied().unwrap_or('\0'),
         };
         let learnt = |here: char| {
             alphabet
                 .after(here)
-                .filter(move |&c| proven && c <= greatest)
+                .filter(move |&c| (proven || unproven) && c <= greatest)
         };
         let next: Vec<char> = match chars.get(depth) {
             Some(&here) if depth == shared => successor(here)
@@ -111,16 +117,18 @@ pub fn boundaries(
             // `last` ends here: longer keys continue it with any character.
             None => learnt('\0').collect(),
         };
-        let candidates: Vec<String> = next
-            .into_iter()
+        next.into_iter()
             .map(|c| format!("{base}{c}"))
             .filter(|b| through.is_none_or(|through| b.as_str() < through))
-            .collect();
-        if !candidates.is_empty() {
-            return spread(candidates, wanted);
-        }
-    }
-    Vec::new()
+            .collect()
+    };
+    let seen = (shared..=chars.len()).map(|depth| cuts_at(depth, false));
+    let guessed = (shared..chars.len())
+        .filter(|depth| !alphabet.depths.contains(depth))
+        .map(|depth| cuts_at(depth, true));
+    seen.chain(guessed)
+        .find(|candidates| !candidates.is_empty())
+        .map_or_else(Vec::new, |candidates| spread(candidates, wanted))
 }
 
 /// How many leading characters `a` and `b` share.
@@ -210,6 +218,23 @@ mod tests {
         assert_eq!(
             boundaries("db/", "db/api-20260101", Some("db/b"), &learnt, 3),
             ["db/api-20260102"]
+        );
+    }
+
+    #[test]
+    fn numbered_keys_are_cut_where_no_page_showed_them_differ() {
+        let page: Vec<String> = (1000..2000).map(|n| format!("db/{n:06}")).collect();
+        let learnt = alphabet(&page.iter().map(String::as_str).collect::<Vec<_>>());
+        // Neighbours differ only in the last three digits, and "db/001999" holds the greatest
+        // digit at each of them: the shallowest other depth under the bound is guessed at.
+        assert_eq!(
+            boundaries("db/", "db/001999", Some("db/1"), &learnt, 4),
+            ["db/02", "db/04", "db/06", "db/08"]
+        );
+        // Where a depth that was seen to vary still has room, it is used, as before.
+        assert_eq!(
+            boundaries("db/", "db/001499", Some("db/1"), &learnt, 2),
+            ["db/0016", "db/0018"]
         );
     }
 
