@@ -8,7 +8,7 @@
 //!   request in flight) held one of that size (massif showed them as most of the heap at the
 //!   peak). The SDK's client does not expose hyper's builder. Response headers must fit in the
 //!   cap (S3's are about 1 KiB).
-//! - Response bodies are received one at a time ([`Sender::receiving`]).
+//! - Responses are received and decoded one at a time ([`Sender::receiving`]).
 //!
 //! Proxies are read from the environment as the SDK's client reads them (`HTTPS_PROXY`,
 //! `HTTP_PROXY`, `ALL_PROXY`, `NO_PROXY`, in either case); every proxied connection is an
@@ -30,10 +30,7 @@ use aws_smithy_runtime_api::client::result::ConnectorError;
 use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
 use aws_smithy_types::body::SdkBody;
 use aws_smithy_types::retry::ErrorKind;
-use bytes::Bytes;
 use http::Uri;
-use http_body::{Body, Frame, SizeHint};
-use hyper::body::Incoming;
 use hyper_rustls::{HttpsConnectorBuilder, MaybeHttpsStream};
 use hyper_util::client::legacy::Client as HyperClient;
 use hyper_util::client::legacy::connect::HttpConnector as TcpConnector;
@@ -50,8 +47,8 @@ type BoxError = Box<dyn StdError + Send + Sync>;
 /// The most one connection buffers per read: the most one TLS record carries.
 const READ_BUFFER_LIMIT: usize = 16 * 1024;
 
-/// How long an answer waits for its turn to be received before it is received anyway: a
-/// body that stalls mid-way must not hold up every other request for the SDK's attempt timeout.
+/// How long an answer waits for its turn before it is received anyway: one that stalls mid-way
+/// must not hold up every other request for the SDK's attempt timeout.
 const TURN_WAIT: Duration = Duration::from_secs(1);
 
 /// The client handed to the SDK. One pool of connections for every request of the run.
@@ -220,11 +217,12 @@ impl StdError for ConnectTimedOut {}
 /// Sends the SDK's requests through the hyper client.
 struct Sender {
     client: HyperClient<Connect, SdkBody>,
-    /// The turn to receive a response body: one at a time. A list page is about 250 KB, read
-    /// in pieces that the SDK gathers and copies before it parses them; with sixteen pages
-    /// arriving at once that was 4 MiB more at the peak. One at a time, the listing's memory
-    /// does not grow with `BACKUP_LIST_CONCURRENCY`, and costs about 5 % of its time at 16
-    /// (docs/benchmarks.md); the other bodies wait in the kernel's socket buffers.
+    /// The turn to receive and decode a response: one at a time, from its headers until the
+    /// SDK drops it. A list page is about 250 KB, read in pieces that the SDK gathers, copies
+    /// and decodes into objects; with sixteen pages arriving at once that was several MiB more
+    /// at the peak. One at a time, the listing's memory hardly grows with
+    /// `BACKUP_LIST_CONCURRENCY` (docs/benchmarks.md); the other bodies wait in the kernel's
+    /// socket buffers.
     receiving: Arc<Semaphore>,
 }
 
@@ -240,51 +238,36 @@ impl HttpConnector for Sender {
             Ok(request) => request,
             Err(err) => return HttpConnectorFuture::ready(Err(ConnectorError::user(err.into()))),
         };
+        // Only a successful GET brings a body worth a turn (a list page); the others are empty
+        // or small, and an error keeps its response for as long as the caller keeps the error.
+        let gets = request.method() == http::Method::GET;
         let answer = self.client.request(request);
         let receiving = Arc::clone(&self.receiving);
         HttpConnectorFuture::new(async move {
             let response = answer.await.map_err(|err| connector_error(err.into()))?;
-            // The semaphore is never closed; an answer that waited `TURN_WAIT` goes without.
-            let turn = tokio::time::timeout(TURN_WAIT, receiving.acquire_owned())
-                .await
-                .ok()
-                .and_then(Result::ok);
-            let response = response.map(|body| SdkBody::from_body_1_x(OneAtATime { body, turn }));
-            HttpResponse::try_from(response).map_err(|err| ConnectorError::other(err.into(), None))
+            let turn = match gets && response.status().is_success() {
+                // The semaphore is never closed; an answer that waited `TURN_WAIT` goes without.
+                true => tokio::time::timeout(TURN_WAIT, receiving.acquire_owned())
+                    .await
+                    .ok()
+                    .and_then(Result::ok),
+                false => None,
+            };
+            let mut response = HttpResponse::try_from(response.map(SdkBody::from_body_1_x))
+                .map_err(|err| ConnectorError::other(err.into(), None))?;
+            if let Some(turn) = turn {
+                response.add_extension(Turn(Arc::new(turn)));
+            }
+            Ok(response)
         })
     }
 }
 
-/// A response body that holds its turn (a permit of [`Sender::receiving`]) until it has been
-/// read to the end, failed, or dropped.
-struct OneAtATime {
-    body: Incoming,
-    turn: Option<OwnedSemaphorePermit>,
-}
-
-impl Body for OneAtATime {
-    type Data = Bytes;
-    type Error = hyper::Error;
-
-    fn poll_frame(
-        mut self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-    ) -> Poll<Option<Result<Frame<Bytes>, hyper::Error>>> {
-        let frame = Pin::new(&mut self.body).poll_frame(cx);
-        if matches!(frame, Poll::Ready(None | Some(Err(_)))) {
-            self.turn = None;
-        }
-        frame
-    }
-
-    fn is_end_stream(&self) -> bool {
-        self.body.is_end_stream()
-    }
-
-    fn size_hint(&self) -> SizeHint {
-        self.body.size_hint()
-    }
-}
+/// A response's turn (a permit of [`Sender::receiving`]), kept in the response's extensions:
+/// the SDK holds the response until it has read and decoded it, and drops it then (or when
+/// the attempt fails). `Clone`, as extensions must be; the permit goes with the last clone.
+#[derive(Clone)]
+struct Turn(#[allow(dead_code)] Arc<OwnedSemaphorePermit>);
 
 /// The kind the SDK's retry rules and `s3::fault` go by: a timeout, an I/O failure (refused,
 /// reset, DNS: retried, and shown as unreachable), a request the client could not send, or
