@@ -12,23 +12,22 @@
 //! ```
 //!
 //! Requests are forwarded as they came (moto checks no signature), one at a time per
-//! connection, on the proxy's own thread and runtime, so sync tests can use it.
+//! connection, on a thread and runtime of the proxy's own (`http_server::Serving`), so sync
+//! tests can use it.
 
 use std::convert::Infallible;
-use std::net::SocketAddr;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
-use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full};
 use hyper::body::Incoming;
 use hyper::header::{HeaderName, HeaderValue};
-use hyper::service::service_fn;
 use hyper::{Response, StatusCode};
-use hyper_util::rt::TokioIo;
-use tokio::sync::{oneshot, watch};
+use tokio::sync::watch;
+
+use super::http_server::Serving;
 
 /// What the endpoint does with `If-Match` and `If-None-Match` on PutObject.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -65,10 +64,8 @@ struct State {
 }
 
 pub struct S3Proxy {
-    addr: SocketAddr,
+    serving: Serving,
     state: Arc<State>,
-    shutdown: Option<oneshot::Sender<()>>,
-    thread: Option<JoinHandle<()>>,
 }
 
 impl S3Proxy {
@@ -88,9 +85,6 @@ impl S3Proxy {
     }
 
     fn with(upstream: &str, conditional: Conditional, hold_puts: bool, failing: usize) -> S3Proxy {
-        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1:0");
-        listener.set_nonblocking(true).expect("non-blocking");
-        let addr = listener.local_addr().expect("local address");
         let state = Arc::new(State {
             upstream: upstream.trim_end_matches('/').to_string(),
             conditional,
@@ -105,42 +99,16 @@ impl S3Proxy {
                 .build()
                 .expect("forwarding client"),
         });
-        let (shutdown, mut stop) = oneshot::channel();
-        let thread_state = state.clone();
-        let thread = std::thread::spawn(move || {
-            let runtime = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .expect("proxy runtime");
-            runtime.block_on(async move {
-                let listener = tokio::net::TcpListener::from_std(listener).expect("listener");
-                loop {
-                    tokio::select! {
-                        _ = &mut stop => break,
-                        accepted = listener.accept() => {
-                            let Ok((stream, _)) = accepted else { continue };
-                            let state = thread_state.clone();
-                            tokio::spawn(async move {
-                                let service = service_fn(move |request| forward(state.clone(), request));
-                                let _ = hyper::server::conn::http1::Builder::new()
-                                    .serve_connection(TokioIo::new(stream), service)
-                                    .await;
-                            });
-                        }
-                    }
-                }
-            });
-        });
-        S3Proxy {
-            addr,
-            state,
-            shutdown: Some(shutdown),
-            thread: Some(thread),
-        }
+        let forwarding = state.clone();
+        let serving = Serving::start(
+            || {},
+            move |request| Box::pin(forward(forwarding.clone(), request)),
+        );
+        S3Proxy { serving, state }
     }
 
     pub fn url(&self) -> String {
-        format!("http://{}", self.addr)
+        format!("http://{}", self.serving.addr())
     }
 
     /// Waits (up to 60 s: the binary under test may be slow to start on a busy machine) until
@@ -170,14 +138,9 @@ impl S3Proxy {
 
 impl Drop for S3Proxy {
     fn drop(&mut self) {
-        // Held requests would keep the runtime's connections open: let them finish.
+        // Held requests would keep the runtime's connections open: let them finish before
+        // `serving` stops.
         self.release();
-        if let Some(shutdown) = self.shutdown.take() {
-            let _ = shutdown.send(());
-        }
-        if let Some(thread) = self.thread.take() {
-            let _ = thread.join();
-        }
     }
 }
 

@@ -25,11 +25,14 @@
 //!   (`s3_proxy` builds a recording proxy in front of moto on it).
 //! - `refused_url()` is a URL on which nothing listens (connection refused).
 //!
-//! The server runs on its own thread and runtime, so sync tests (assert_cmd) and async tests
-//! can both use it. Dropping it stops accepting and closes every connection.
+//! The server runs on its own thread and runtime ([`Serving`], which the conditional proxy
+//! shares), so sync tests (assert_cmd) and async tests can both use it. Dropping it stops
+//! accepting and closes every connection.
 
 use std::convert::Infallible;
+use std::future::Future;
 use std::net::SocketAddr;
+use std::pin::Pin;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
@@ -189,30 +192,32 @@ struct State {
     peak_in_flight: AtomicUsize,
 }
 
-/// A running server; dropped, it stops.
-pub struct TestServer {
+/// What a served request is answered with.
+pub type Answer = Pin<Box<dyn Future<Output = Result<Response<Full<Bytes>>, Infallible>> + Send>>;
+
+/// An HTTP/1.1 server on `127.0.0.1:0`, on a thread and current-thread runtime of its own, so
+/// sync tests (assert_cmd) and async tests can both use it; the test server and the
+/// conditional proxy are built on it. Dropped, it stops accepting and closes every
+/// connection, hung ones included.
+pub struct Serving {
     addr: SocketAddr,
-    state: Arc<State>,
     shutdown: Option<oneshot::Sender<()>>,
     thread: Option<JoinHandle<()>>,
 }
 
-impl TestServer {
-    pub fn start(handler: impl Fn(&Request) -> Reply + Send + Sync + 'static) -> TestServer {
+impl Serving {
+    /// Calls `connected` for each accepted connection and `answer` for each request.
+    pub fn start(
+        connected: impl Fn() + Send + 'static,
+        answer: impl Fn(hyper::Request<Incoming>) -> Answer + Send + Sync + 'static,
+    ) -> Serving {
         let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1:0");
         listener
             .set_nonblocking(true)
             .expect("non-blocking listener");
         let addr = listener.local_addr().expect("local address");
-        let state = Arc::new(State {
-            handler: Box::new(handler),
-            log: Mutex::new(Vec::new()),
-            connections: AtomicUsize::new(0),
-            in_flight: AtomicUsize::new(0),
-            peak_in_flight: AtomicUsize::new(0),
-        });
+        let answer = Arc::new(answer);
         let (shutdown, mut stop) = oneshot::channel();
-        let thread_state = state.clone();
         let thread = std::thread::spawn(move || {
             let runtime = tokio::runtime::Builder::new_current_thread()
                 .enable_all()
@@ -225,10 +230,10 @@ impl TestServer {
                         _ = &mut stop => break,
                         accepted = listener.accept() => {
                             let Ok((stream, _)) = accepted else { continue };
-                            thread_state.connections.fetch_add(1, Ordering::SeqCst);
-                            let state = thread_state.clone();
+                            connected();
+                            let answer = answer.clone();
                             tokio::spawn(async move {
-                                let service = service_fn(move |request| answer(state.clone(), request));
+                                let service = service_fn(move |request| answer(request));
                                 let _ = hyper::server::conn::http1::Builder::new()
                                     .serve_connection(TokioIo::new(stream), service)
                                     .await;
@@ -239,21 +244,61 @@ impl TestServer {
             });
             // Dropping the runtime here closes every open connection, hung ones included.
         });
-        TestServer {
+        Serving {
             addr,
-            state,
             shutdown: Some(shutdown),
             thread: Some(thread),
         }
     }
 
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+}
+
+impl Drop for Serving {
+    fn drop(&mut self) {
+        if let Some(shutdown) = self.shutdown.take() {
+            let _ = shutdown.send(());
+        }
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+/// A running server; dropped, it stops.
+pub struct TestServer {
+    serving: Serving,
+    state: Arc<State>,
+}
+
+impl TestServer {
+    pub fn start(handler: impl Fn(&Request) -> Reply + Send + Sync + 'static) -> TestServer {
+        let state = Arc::new(State {
+            handler: Box::new(handler),
+            log: Mutex::new(Vec::new()),
+            connections: AtomicUsize::new(0),
+            in_flight: AtomicUsize::new(0),
+            peak_in_flight: AtomicUsize::new(0),
+        });
+        let (counted, answering) = (state.clone(), state.clone());
+        let serving = Serving::start(
+            move || {
+                counted.connections.fetch_add(1, Ordering::SeqCst);
+            },
+            move |request| Box::pin(answer(answering.clone(), request)),
+        );
+        TestServer { serving, state }
+    }
+
     /// `http://127.0.0.1:PORT`, without a trailing slash.
     pub fn url(&self) -> String {
-        format!("http://{}", self.addr)
+        format!("http://{}", self.serving.addr)
     }
 
     pub fn addr(&self) -> SocketAddr {
-        self.addr
+        self.serving.addr
     }
 
     /// Every request received so far, in arrival order.
@@ -269,17 +314,6 @@ impl TestServer {
     /// The most requests that were being answered at the same time.
     pub fn peak_in_flight(&self) -> usize {
         self.state.peak_in_flight.load(Ordering::SeqCst)
-    }
-}
-
-impl Drop for TestServer {
-    fn drop(&mut self) {
-        if let Some(shutdown) = self.shutdown.take() {
-            let _ = shutdown.send(());
-        }
-        if let Some(thread) = self.thread.take() {
-            let _ = thread.join();
-        }
     }
 }
 
