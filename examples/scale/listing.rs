@@ -29,6 +29,9 @@ pub enum KeyLayout {
     Flat,
     /// `db/<20 random letters and digits>.sql.gz`.
     Random,
+    /// `db/<7-digit sequence number>.sql.gz`, numbered in order: pages of 1,000 keys never
+    /// show the higher digits change between neighbours.
+    Numbered,
     /// `db/%Y/%m/%d/backup-%H%M%S.sql.gz`, listed with that dated prefix.
     Dated,
 }
@@ -67,6 +70,7 @@ impl KeyLayout {
                             .collect();
                         format!("db/{name}.sql.gz")
                     }
+                    KeyLayout::Numbered => format!("db/{:07}.sql.gz", count - 1 - i),
                     KeyLayout::Dated => made.format("db/%Y/%m/%d/backup-%H%M%S.sql.gz").to_string(),
                 };
                 (key, made, 1_048_576)

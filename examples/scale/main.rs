@@ -79,7 +79,7 @@ struct Args {
     #[arg(long, default_value_t = 200)]
     startup_runs: usize,
     /// Backup listing: key counts M of each layout, as `layout:M` (none: no values).
-    #[arg(long, value_delimiter = ',', num_args = 0.., default_value = "flat:100000,flat:1000000,random:1000000,dated:1000000", value_parser = parse_listing)]
+    #[arg(long, value_delimiter = ',', num_args = 0.., default_value = "flat:100000,flat:1000000,random:1000000,numbered:1000000,dated:1000000", value_parser = parse_listing)]
     listing: Vec<(listing::KeyLayout, usize)>,
     /// Backup listing: `BACKUP_LIST_CONCURRENCY` values; 1 (page after page) is the baseline.
     #[arg(long, value_delimiter = ',', default_value = "1,16")]
@@ -138,13 +138,15 @@ fn main() -> ExitCode {
     }
 }
 
-async fn run(args: Args) -> anyhow::Result<()> {
-    if !args.binary.exists() {
-        bail!(
+async fn run(mut args: Args) -> anyhow::Result<()> {
+    // Absolute: the binary runs in a directory of its own, where a relative path means nothing.
+    args.binary = match std::fs::canonicalize(&args.binary) {
+        Ok(binary) => binary,
+        Err(_) => bail!(
             "{} does not exist: run `cargo build --release` first (scripts/bench does)",
             args.binary.display()
-        );
-    }
+        ),
+    };
     println!("{}", report::machine()?);
     if !args.only_listing {
         generate_matrix(&args).await?;
