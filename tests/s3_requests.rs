@@ -13,6 +13,7 @@ use crate::support::http_server::Request;
 use crate::support::moto::{self, Moto};
 use crate::support::run;
 use crate::support::s3_proxy::RecordingProxy;
+use crate::support::tls_proxy::{self, TlsProxy};
 
 /// The S3 operation a request is, told from its method, path and query (path-style).
 fn operation(request: &Request) -> String {
@@ -261,4 +262,42 @@ async fn the_proxy_named_by_the_environment_carries_every_request() {
         tunnels.len(),
         "NO_PROXY was not honoured"
     );
+}
+
+/// An `https` endpoint is reached over TLS and its certificate checked against the system's
+/// roots, where `SSL_CERT_FILE` adds a private CA; a certificate no root vouches for is refused,
+/// and the error says so.
+#[tokio::test]
+async fn an_https_endpoint_is_checked_against_the_system_roots() {
+    let moto = Moto::shared();
+    let bucket = moto.create_bucket("tls").await;
+    moto.put_object(&bucket, "db/a.sql.gz", vec![b'x'; 100])
+        .await;
+    let tls = TlsProxy::start(moto.addr());
+    let dir = tempfile::tempdir().unwrap();
+    let mut env: Vec<(&'static str, String)> = moto
+        .env()
+        .into_iter()
+        .filter(|(name, _)| *name != "SPACES_ENDPOINT")
+        .collect();
+    env.extend([
+        ("SPACES_ENDPOINT", tls.url()),
+        ("BACKUP_BUCKET", bucket.clone()),
+        ("BACKUP_PREFIX", "db/".to_string()),
+    ]);
+    let trusting = [
+        env.clone(),
+        vec![(
+            "SSL_CERT_FILE",
+            tls_proxy::fixture("ca.pem").display().to_string(),
+        )],
+    ]
+    .concat();
+    let (code, stdout, stderr) = run(dir.path(), &["backups"], &trusting).into_text();
+    assert_eq!(code, 0, "{stdout}\n{stderr}");
+    assert!(stdout.contains("db/a.sql.gz"), "{stdout}");
+
+    let (code, stdout, stderr) = run(dir.path(), &["backups"], &env).into_text();
+    assert_ne!(code, 0, "an untrusted certificate was accepted: {stdout}");
+    assert!(stderr.contains("invalid peer certificate"), "{stderr}");
 }

@@ -125,8 +125,8 @@ fn tls_config() -> Result<Arc<ClientConfig>, rustls::Error> {
 #[derive(Clone)]
 struct Connect {
     tcp: TcpConnector,
-    /// Made at the first `https` connection: reading the system's certificates costs about
-    /// 1.4 MiB of peak RSS, which a plain-HTTP endpoint never needs.
+    /// Made at the first `https` connection: reading the system's certificates cost over
+    /// 1 MiB of peak RSS in a debug build, which a plain-HTTP endpoint never needs.
     tls: Arc<OnceLock<Result<Arc<ClientConfig>, rustls::Error>>>,
     proxies: Arc<Matcher>,
     timeout: Duration,
@@ -256,7 +256,9 @@ impl HttpConnector for Sender {
             let mut response = HttpResponse::try_from(response.map(SdkBody::from_body_1_x))
                 .map_err(|err| ConnectorError::other(err.into(), None))?;
             if let Some(turn) = turn {
-                response.add_extension(Turn(Arc::new(turn)));
+                response.add_extension(Turn {
+                    _permit: Arc::new(turn),
+                });
             }
             Ok(response)
         })
@@ -267,7 +269,9 @@ impl HttpConnector for Sender {
 /// the SDK holds the response until it has read and decoded it, and drops it then (or when
 /// the attempt fails). `Clone`, as extensions must be; the permit goes with the last clone.
 #[derive(Clone)]
-struct Turn(#[allow(dead_code)] Arc<OwnedSemaphorePermit>);
+struct Turn {
+    _permit: Arc<OwnedSemaphorePermit>,
+}
 
 /// The kind the SDK's retry rules and `s3::fault` go by: a timeout, an I/O failure (refused,
 /// reset, DNS: retried, and shown as unreachable), a request the client could not send, or

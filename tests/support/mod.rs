@@ -17,6 +17,7 @@
 //! - `slow_proxy`: a TCP proxy that delays every answer, to keep a request in flight.
 //! - `synthetic_kuma`: Kuma 2.5.3 bodies for N monitors (the scale harness and benches use it too).
 //! - `tcp_proxy`: a proxy in front of moto that times each request or cuts a body short.
+//! - `tls_proxy`: a TLS front for moto (an `https` endpoint, certificates in `fixtures/tls/`).
 
 // The scale harness and the benches include some of these files with `#[path]` and use a part.
 #![allow(dead_code)]
@@ -35,6 +36,7 @@ pub mod schema;
 pub mod slow_proxy;
 pub mod synthetic_kuma;
 pub mod tcp_proxy;
+pub mod tls_proxy;
 
 use std::path::Path;
 
