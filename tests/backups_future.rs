@@ -13,9 +13,8 @@ use status::sources::backups::{BackupStatus, FutureBackups};
 
 use crate::support::library_settings;
 use crate::support::moto::Moto;
-use crate::support::publish::{push_env, push_receiver, pushed};
+use crate::support::publish::{push_env, push_receiver, pushed, written};
 use crate::support::run;
-use crate::support::schema::valid_document;
 
 fn rfc3339(time: DateTime<Utc>) -> String {
     time.to_rfc3339_opts(SecondsFormat::Secs, true)
@@ -42,7 +41,7 @@ fn generate_over(backups: &Path) -> (i32, String, Value, (String, String)) {
         push_env(&receiver),
     ];
     let (code, _, stderr) = run(dir.path(), &["generate"], &env).into_text();
-    let document = valid_document(&std::fs::read(dir.path().join("status.json")).unwrap());
+    let document = written(dir.path());
     (code, stderr, document, pushed(&receiver))
 }
 

@@ -197,7 +197,7 @@ async fn s3_down_exits_1_with_the_local_file_written_and_pings_down() {
         "{}",
         run.stderr
     );
-    valid_document(&std::fs::read(dir.path().join("status.json")).unwrap());
+    written(dir.path());
     let pushes: Vec<_> = kuma
         .requests()
         .into_iter()

@@ -14,9 +14,8 @@ use crate::support::http_server::refused_url;
 use crate::support::kuma_fixtures::{KumaFixture, KumaVersion};
 use crate::support::moto::Moto;
 use crate::support::promtool;
-use crate::support::publish::{kuma_env, status_bucket_env};
+use crate::support::publish::{kuma_env, status_bucket_env, written};
 use crate::support::run;
-use crate::support::schema::valid_document;
 
 /// A metrics file as Prometheus sees it.
 struct Metrics {
@@ -101,7 +100,7 @@ async fn full_run() -> (tempfile::TempDir, Metrics, Json, usize) {
         (before..=after).contains(&ended),
         "{before} {ended} {after}"
     );
-    let document = valid_document(&std::fs::read(dir.path().join("status.json")).unwrap());
+    let document = written(dir.path());
     (dir, metrics, document, kuma.requests().len())
 }
 

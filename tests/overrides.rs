@@ -9,9 +9,8 @@ use chrono::{DateTime, SecondsFormat, TimeDelta, Utc};
 use serde_json::{Value, json};
 
 use crate::support::kuma_fixtures::{KumaFixture, KumaVersion};
-use crate::support::publish::{kuma_env, push_env, push_receiver, pushed};
+use crate::support::publish::{kuma_env, push_env, push_receiver, pushed, written};
 use crate::support::run;
-use crate::support::schema::valid_document;
 
 /// An override file forcing an outage until `expires_at`.
 fn outage_until(expires_at: DateTime<Utc>) -> String {
@@ -30,7 +29,7 @@ fn generate(dir: &Path, env: &[(&'static str, String)]) -> (i32, String, Value, 
     let mut env = env.to_vec();
     env.push(push_env(&receiver));
     let (code, _, stderr) = run(dir, &["generate"], &env).into_text();
-    let document = valid_document(&std::fs::read(dir.join("status.json")).unwrap());
+    let document = written(dir);
     (code, stderr, document, pushed(&receiver))
 }
 

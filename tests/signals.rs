@@ -8,19 +8,12 @@ use std::time::{Duration, Instant};
 use chrono::{SecondsFormat, Utc};
 use serde_json::json;
 
-use crate::support::http_server::{LoggedRequest, Reply, TestServer};
+use crate::support::http_server::{Reply, TestServer};
 use crate::support::moto::Moto;
-use crate::support::publish::{kuma_env, status_bucket_env, stored_object};
+use crate::support::publish::{
+    kuma_env, push_env, push_receiver, pushed, status_bucket_env, stored_object,
+};
 use crate::support::slow_proxy::SlowProxy;
-
-/// A push monitor that answers as Kuma does.
-fn push_monitor() -> TestServer {
-    TestServer::start(|_| Reply::json(200, &json!({"ok": true})))
-}
-
-fn push_env(push: &TestServer) -> (&'static str, String) {
-    ("KUMA_PUSH_URL", format!("{}/api/push/t0ken", push.url()))
-}
 
 /// The binary in `dir` with exactly `env`, its stderr captured.
 fn spawn(dir: &Path, args: &[&str], env: &[(&'static str, String)]) -> Child {
@@ -60,23 +53,6 @@ fn finish(child: Child, since: Instant) -> (i32, String, Duration) {
     (code, String::from_utf8(output.stderr).unwrap(), took)
 }
 
-/// The push monitor's one ping: its status and message.
-fn the_ping(push: &TestServer) -> (String, String) {
-    let pings: Vec<LoggedRequest> = push.requests();
-    assert_eq!(pings.len(), 1, "{pings:?}");
-    let query = pings[0].query().unwrap_or_default().to_string();
-    let pairs: Vec<(String, String)> = url_pairs(&query);
-    (pairs[0].1.clone(), pairs[1].1.clone())
-}
-
-fn url_pairs(query: &str) -> Vec<(String, String)> {
-    reqwest::Url::parse(&format!("http://x/?{query}"))
-        .unwrap()
-        .query_pairs()
-        .into_owned()
-        .collect()
-}
-
 fn file_names(dir: &Path) -> Vec<String> {
     let mut names: Vec<String> = std::fs::read_dir(dir)
         .unwrap()
@@ -94,7 +70,7 @@ fn a_signal_stops_the_sources_and_ends_the_run_with_its_code_summary_and_push() 
         (libc::SIGHUP, "SIGHUP", 129),
     ] {
         let kuma = TestServer::start(|_| Reply::never());
-        let push = push_monitor();
+        let push = push_receiver();
         let dir = tempfile::tempdir().unwrap();
         let mut env = kuma_env(&kuma);
         env.push(push_env(&push));
@@ -118,7 +94,7 @@ fn a_signal_stops_the_sources_and_ends_the_run_with_its_code_summary_and_push() 
             "{stderr}"
         );
         assert_eq!(
-            the_ping(&push),
+            pushed(&push),
             ("down".to_string(), format!("interrupted by {name}"))
         );
         // Nothing written, no temporary file: only the lock is there.
@@ -131,7 +107,7 @@ async fn a_signal_before_the_upload_starts_no_upload() {
     let moto = Moto::shared();
     let bucket = moto.create_bucket("signal-before-upload").await;
     let kuma = TestServer::start(|_| Reply::never());
-    let push = push_monitor();
+    let push = push_receiver();
     let dir = tempfile::tempdir().unwrap();
     let mut env = kuma_env(&kuma);
     env.extend(status_bucket_env(moto, &bucket));
@@ -147,7 +123,7 @@ async fn a_signal_before_the_upload_starts_no_upload() {
     let (exit, stderr, _) = finish(child, sent);
     assert_eq!(exit, 143, "{stderr}");
     assert_eq!(stored_object(moto, &bucket, "status.json").await, None);
-    assert_eq!(the_ping(&push).0, "down");
+    assert_eq!(pushed(&push).0, "down");
     assert_eq!(file_names(dir.path()), ["status.json.lock"]);
 }
 
@@ -157,7 +133,7 @@ async fn an_upload_in_flight_finishes_before_the_run_ends_interrupted() {
     let bucket = moto.create_bucket("signal-in-flight").await;
     // Each answer of the bucket arrives a second late: the upload is in flight for a while.
     let proxy = SlowProxy::start(moto.endpoint(), Duration::from_secs(1));
-    let push = push_monitor();
+    let push = push_receiver();
     let dir = tempfile::tempdir().unwrap();
     let document = json!({
         "updated_at": Utc::now().to_rfc3339_opts(SecondsFormat::Secs, true),
@@ -191,7 +167,7 @@ async fn an_upload_in_flight_finishes_before_the_run_ends_interrupted() {
         "{stderr}"
     );
     assert_eq!(
-        the_ping(&push),
+        pushed(&push),
         ("down".to_string(), "interrupted by SIGTERM".to_string())
     );
 }

@@ -9,9 +9,9 @@ use serde_json::Value;
 
 use super::*;
 use crate::support::http_server::TestServer;
-use crate::support::publish::kuma_env;
-use crate::support::run;
+use crate::support::publish::{kuma_env, push_env, push_receiver, pushed_query, written};
 use crate::support::schema::valid_document;
+use crate::support::{Run, run};
 
 /// The captured 2.5.3 with fresh beats, answering 500 for `/api/badge/2/*` (the measured case
 /// of issue 9).
@@ -30,23 +30,16 @@ fn failing_badge_kuma() -> TestServer {
 const BADGE_2_REASON: &str =
     "Uptime Kuma uptime 7d, 30d left empty: no value for monitor 2 (Billing API)";
 
-/// A push monitor that records every query it is sent.
-fn push_receiver() -> TestServer {
-    TestServer::start(|_| Reply::json(200, &json!({"ok": true})))
-}
-
-fn push_env(receiver: &TestServer) -> (&'static str, String) {
-    (
-        "KUMA_PUSH_URL",
-        format!("{}/api/push/t0ken?status=up&msg=OK&ping=", receiver.url()),
-    )
-}
-
-/// The one query the push receiver got.
-fn pushed(receiver: &TestServer) -> String {
-    let requests = receiver.requests();
-    assert_eq!(requests.len(), 1, "{requests:?}");
-    requests[0].query().unwrap().to_string()
+/// `status generate` against `kuma`, pushing to a local receiver: how the run ended, the
+/// document it wrote and the push query it sent.
+fn generate_with_push(kuma: &TestServer) -> (Run, Value, String) {
+    let receiver = push_receiver();
+    let dir = tempfile::tempdir().unwrap();
+    let mut env = kuma_env(kuma);
+    env.push(push_env(&receiver));
+    let run = run(dir.path(), &["generate"], &env);
+    let document = written(dir.path());
+    (run, document, pushed_query(&receiver))
 }
 
 fn summary_line(stderr: &str) -> &str {
@@ -84,16 +77,10 @@ fn dry_run_with_a_failing_badge_publishes_null_and_exits_3() {
 #[test]
 fn a_window_left_empty_pings_down_with_the_reason() {
     let kuma = failing_badge_kuma();
-    let receiver = push_receiver();
-    let dir = tempfile::tempdir().unwrap();
-    let mut env = kuma_env(&kuma);
-    env.push(push_env(&receiver));
-    let run = run(dir.path(), &["generate"], &env);
+    let (run, document, query) = generate_with_push(&kuma);
     assert_eq!(run.code, 3, "{}", run.stderr);
-    let document = valid_document(&std::fs::read(dir.path().join("status.json")).unwrap());
     assert_eq!(document["uptime"]["last_7d"], Value::Null);
     assert_eq!(document["uptime"]["last_30d"], Value::Null);
-    let query = pushed(&receiver);
     assert!(
         query.starts_with(
             "status=down&msg=degraded%3A+Uptime+Kuma+uptime+7d%2C+30d+left+empty%3A+no+value+for+monitor+2+%28Billing+API%29&ping="
@@ -114,18 +101,13 @@ fn a_blip_healed_by_the_retry_is_counted_and_the_run_is_up() {
             first.then(|| Reply::new(503))
         })
         .start();
-    let receiver = push_receiver();
-    let dir = tempfile::tempdir().unwrap();
-    let mut env = kuma_env(&kuma);
-    env.push(push_env(&receiver));
-    let run = run(dir.path(), &["generate"], &env);
+    let (run, document, query) = generate_with_push(&kuma);
     assert_eq!(run.code, 0, "{}", run.stderr);
-    let document = valid_document(&std::fs::read(dir.path().join("status.json")).unwrap());
     assert_eq!(
         document["uptime"],
         json!({"last_24h": 98.62, "last_7d": 99.07, "last_30d": 99.46})
     );
-    assert!(pushed(&receiver).starts_with("status=up&msg=OK&ping="));
+    assert!(query.starts_with("status=up&msg=OK&ping="), "{query}");
     assert!(!run.stderr.contains(" WARN "), "{}", run.stderr);
     let summary = summary_line(&run.stderr);
     assert!(
@@ -148,13 +130,8 @@ const STALE_REASON: &str = "every monitor on Uptime Kuma status page \"main\" is
 #[test]
 fn every_monitor_stale_publishes_unknown_pings_down_and_exits_3() {
     let kuma = stopped_kuma();
-    let receiver = push_receiver();
-    let dir = tempfile::tempdir().unwrap();
-    let mut env = kuma_env(&kuma);
-    env.push(push_env(&receiver));
-    let run = run(dir.path(), &["generate"], &env);
+    let (run, document, query) = generate_with_push(&kuma);
     assert_eq!(run.code, 3, "{}", run.stderr);
-    let document = valid_document(&std::fs::read(dir.path().join("status.json")).unwrap());
     assert_eq!(document["platform_status"], "unknown");
     assert_eq!(
         document["uptime"],
@@ -167,7 +144,6 @@ fn every_monitor_stale_publishes_unknown_pings_down_and_exits_3() {
         "{}",
         run.stderr
     );
-    let query = pushed(&receiver);
     assert!(
         query.starts_with("status=down&msg=degraded%3A+every+monitor+on+Uptime+Kuma+status+page"),
         "{query}"

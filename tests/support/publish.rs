@@ -81,11 +81,16 @@ pub fn push_env(receiver: &TestServer) -> (&'static str, String) {
     )
 }
 
-/// The `status` and `msg` of the one push the run sent (the receiver saw nothing else).
-pub fn pushed(receiver: &TestServer) -> (String, String) {
+/// The query of the one push the run sent (the receiver saw nothing else), as sent.
+pub fn pushed_query(receiver: &TestServer) -> String {
     let requests = receiver.requests();
     assert_eq!(requests.len(), 1, "one push per run: {requests:?}");
-    let query = requests[0].query().unwrap_or_default();
+    requests[0].query().unwrap_or_default().to_string()
+}
+
+/// The `status` and `msg` of the one push the run sent (the receiver saw nothing else).
+pub fn pushed(receiver: &TestServer) -> (String, String) {
+    let query = pushed_query(receiver);
     let url = reqwest::Url::parse(&format!("http://push.test/?{query}")).unwrap();
     let pair = |name: &str| {
         url.query_pairs()
