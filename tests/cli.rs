@@ -4,9 +4,8 @@
 use std::path::Path;
 
 use crate::support::http_server::refused_url;
-use crate::support::kuma_fixtures::{KumaFixture, KumaVersion};
 use crate::support::moto::{self, Moto};
-use crate::support::publish::{kuma_env, status_bucket_env};
+use crate::support::publish::{fresh_kuma, kuma_env, status_bucket_env};
 use crate::support::run;
 use clap::Parser;
 use status::cli::{Cli, Command};
@@ -120,9 +119,7 @@ fn the_readme_points_at_every_config_example() {
 async fn check_passes_when_every_configured_part_answers_and_masks_secrets() {
     let moto = Moto::shared();
     let bucket = moto.create_bucket("check").await;
-    let kuma = KumaFixture::new(KumaVersion::V2_5_3)
-        .with_beats_shifted_to_now()
-        .start();
+    let kuma = fresh_kuma();
     let dir = tempfile::tempdir().unwrap();
     let token = "TnGfsAE6kVReXWLouAlerkQdOeC4qYp3";
     let mut env = kuma_env(&kuma);

@@ -11,10 +11,10 @@ use serde_json::Value as Json;
 
 use crate::support::conditional_proxy::S3Proxy;
 use crate::support::http_server::refused_url;
-use crate::support::kuma_fixtures::{KumaFixture, KumaVersion};
+use crate::support::kuma_fixtures::KumaVersion;
 use crate::support::moto::Moto;
 use crate::support::promtool;
-use crate::support::publish::{kuma_env, status_bucket_env, written};
+use crate::support::publish::{fresh_kuma, kuma_env, status_bucket_env, written};
 use crate::support::run;
 
 /// A metrics file as Prometheus sees it.
@@ -63,9 +63,7 @@ fn unix_now() -> f64 {
 async fn full_run() -> (tempfile::TempDir, Metrics, Json, usize) {
     let moto = Moto::shared();
     let bucket = moto.create_bucket("metrics").await;
-    let kuma = KumaFixture::new(KumaVersion::V2_5_3)
-        .with_beats_shifted_to_now()
-        .start();
+    let kuma = fresh_kuma();
     let dir = tempfile::tempdir().unwrap();
     let backups = tempfile::tempdir().unwrap();
     let dump = backups.path().join("db.sql.gz");
@@ -197,9 +195,7 @@ async fn a_run_writes_the_values_it_had_for_prometheus() {
 async fn failed_runs_write_their_metrics_and_keep_the_last_success() {
     let moto = Moto::shared();
     let bucket = moto.create_bucket("failing").await;
-    let kuma = KumaFixture::new(KumaVersion::V2_5_3)
-        .with_beats_shifted_to_now()
-        .start();
+    let kuma = fresh_kuma();
     let dir = tempfile::tempdir().unwrap();
     let backups = tempfile::tempdir().unwrap();
     std::fs::write(backups.path().join("db.sql.gz"), b"dump").unwrap();

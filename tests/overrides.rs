@@ -8,8 +8,7 @@ use std::path::Path;
 use chrono::{DateTime, SecondsFormat, TimeDelta, Utc};
 use serde_json::{Value, json};
 
-use crate::support::kuma_fixtures::{KumaFixture, KumaVersion};
-use crate::support::publish::{kuma_env, push_env, push_receiver, pushed, written};
+use crate::support::publish::{fresh_kuma, kuma_env, push_env, push_receiver, pushed, written};
 use crate::support::run;
 
 /// An override file forcing an outage until `expires_at`.
@@ -35,9 +34,7 @@ fn generate(dir: &Path, env: &[(&'static str, String)]) -> (i32, String, Value, 
 
 #[test]
 fn an_override_applies_until_it_expires() {
-    let kuma = KumaFixture::new(KumaVersion::V2_5_3)
-        .with_beats_shifted_to_now()
-        .start();
+    let kuma = fresh_kuma();
     let dir = tempfile::tempdir().unwrap();
     let override_file = dir.path().join("override.json");
     let mut env = kuma_env(&kuma);
@@ -88,9 +85,7 @@ fn an_override_applies_until_it_expires() {
 
 #[test]
 fn a_malformed_or_too_long_override_fails_the_run_and_publishes_the_real_status() {
-    let kuma = KumaFixture::new(KumaVersion::V2_5_3)
-        .with_beats_shifted_to_now()
-        .start();
+    let kuma = fresh_kuma();
     let dir = tempfile::tempdir().unwrap();
     let override_file = dir.path().join("override.json");
     let mut env = kuma_env(&kuma);

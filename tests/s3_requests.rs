@@ -68,12 +68,18 @@ fn content_md5(body: &[u8]) -> String {
     base64::engine::general_purpose::STANDARD.encode(Md5::digest(body))
 }
 
+/// A new bucket named after `hint` holding one backup, `db/a.sql.gz`.
+async fn bucket_with_a_backup(moto: &Moto, hint: &str) -> String {
+    let bucket = moto.create_bucket(hint).await;
+    moto.put_object(&bucket, "db/a.sql.gz", vec![b'x'; 100])
+        .await;
+    bucket
+}
+
 #[tokio::test]
 async fn every_operation_sends_content_md5_and_no_flexible_checksums() {
     let moto = Moto::shared();
-    let bucket = moto.create_bucket("shapes").await;
-    moto.put_object(&bucket, "db/a.sql.gz", vec![b'x'; 100])
-        .await;
+    let bucket = bucket_with_a_backup(moto, "shapes").await;
     let proxy = RecordingProxy::transparent(moto);
     let dir = tempfile::tempdir().unwrap();
     let mut env = proxy.env(moto, &bucket);
@@ -168,6 +174,29 @@ fn signed_with(request: &Request) -> (String, String) {
     (parts[0].to_string(), parts[2].to_string())
 }
 
+/// Runs `generate --upload` in `dir` with `env` (S3 through `proxy`): it succeeds, and every
+/// request it sent is signed with `key` for moto's region.
+fn assert_every_request_signed_with(
+    dir: &Path,
+    env: &[(&'static str, String)],
+    proxy: &RecordingProxy,
+    key: &str,
+) {
+    let (code, _, stderr) = run(dir, &["generate", "--upload"], env).into_text();
+    assert_eq!(code, 0, "{stderr}");
+    let requests = proxy.requests();
+    assert!(!requests.is_empty());
+    for request in &requests {
+        assert_eq!(
+            signed_with(request),
+            (key.to_string(), moto::REGION.to_string()),
+            "{} {}",
+            request.method,
+            request.path
+        );
+    }
+}
+
 #[tokio::test]
 async fn with_spaces_keys_the_shared_aws_config_and_profile_are_not_read() {
     let moto = Moto::shared();
@@ -181,19 +210,7 @@ async fn with_spaces_keys_the_shared_aws_config_and_profile_are_not_read() {
         ("AWS_ACCESS_KEY_ID", "ENVKEY".to_string()),
         ("AWS_SECRET_ACCESS_KEY", "env-secret".to_string()),
     ]);
-    let (code, _, stderr) = run(dir.path(), &["generate", "--upload"], &env).into_text();
-    assert_eq!(code, 0, "{stderr}");
-    let requests = proxy.requests();
-    assert!(!requests.is_empty());
-    for request in &requests {
-        assert_eq!(
-            signed_with(request),
-            (moto::ACCESS_KEY.to_string(), moto::REGION.to_string()),
-            "{} {}",
-            request.method,
-            request.path
-        );
-    }
+    assert_every_request_signed_with(dir.path(), &env, &proxy, moto::ACCESS_KEY);
 }
 
 #[tokio::test]
@@ -209,17 +226,8 @@ async fn without_spaces_keys_the_standard_chain_gives_only_the_credentials() {
         .filter(|(key, _)| !matches!(*key, "SPACES_KEY" | "SPACES_SECRET"))
         .chain(hostile_aws_env(&home))
         .collect();
-    let (code, _, stderr) = run(dir.path(), &["generate", "--upload"], &env).into_text();
-    assert_eq!(code, 0, "{stderr}");
-    let requests = proxy.requests();
-    assert!(!requests.is_empty());
-    for request in &requests {
-        // The profile's keys; SPACES_ENDPOINT and SPACES_REGION still decide where and how.
-        assert_eq!(
-            signed_with(request),
-            ("PROFILEKEY".to_string(), moto::REGION.to_string())
-        );
-    }
+    // The profile's keys; SPACES_ENDPOINT and SPACES_REGION still decide where and how.
+    assert_every_request_signed_with(dir.path(), &env, &proxy, "PROFILEKEY");
 }
 
 /// The proxy an operator's environment names carries every S3 request (a CONNECT tunnel, with
@@ -227,9 +235,7 @@ async fn without_spaces_keys_the_standard_chain_gives_only_the_credentials() {
 #[tokio::test]
 async fn the_proxy_named_by_the_environment_carries_every_request() {
     let moto = Moto::shared();
-    let bucket = moto.create_bucket("proxied").await;
-    moto.put_object(&bucket, "db/a.sql.gz", vec![b'x'; 100])
-        .await;
+    let bucket = bucket_with_a_backup(moto, "proxied").await;
     let proxy = ConnectProxy::start();
     let dir = tempfile::tempdir().unwrap();
     let mut env = moto.env();
@@ -270,9 +276,7 @@ async fn the_proxy_named_by_the_environment_carries_every_request() {
 #[tokio::test]
 async fn an_https_endpoint_is_checked_against_the_system_roots() {
     let moto = Moto::shared();
-    let bucket = moto.create_bucket("tls").await;
-    moto.put_object(&bucket, "db/a.sql.gz", vec![b'x'; 100])
-        .await;
+    let bucket = bucket_with_a_backup(moto, "tls").await;
     let tls = TlsProxy::start(moto.addr());
     let dir = tempfile::tempdir().unwrap();
     let mut env: Vec<(&'static str, String)> = moto

@@ -9,8 +9,7 @@ use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 
 use crate::support::http_server::{Reply, TestServer};
-use crate::support::kuma_fixtures::{KumaFixture, KumaVersion};
-use crate::support::publish::kuma_env;
+use crate::support::publish::{fresh_kuma, kuma_env};
 use crate::support::{Run, run};
 
 fn mkfifo(path: &Path) {
@@ -218,9 +217,7 @@ fn a_lock_left_by_another_user_names_its_owner_and_the_fix() {
 
 #[test]
 fn generate_refuses_to_write_a_document_over_status_max_size() {
-    let kuma = KumaFixture::new(KumaVersion::V2_5_3)
-        .with_beats_shifted_to_now()
-        .start();
+    let kuma = fresh_kuma();
     let dir = tempfile::tempdir().unwrap();
     let mut env = kuma_env(&kuma);
     env.push(("STATUS_PUBLISH_COMPONENTS", "true".into()));

@@ -3,11 +3,10 @@
 //! browser gets) and against endpoints that must never be reached.
 
 use crate::support::http_server::{Reply, TestServer};
-use crate::support::kuma_fixtures::{KumaFixture, KumaVersion};
 use crate::support::moto::Moto;
 use crate::support::publish::{
-    anonymous_get, kuma_env, push_env, push_receiver, pushed, status_bucket_env, stored_object,
-    written,
+    anonymous_get, fresh_kuma, kuma_env, push_env, push_receiver, pushed, status_bucket_env,
+    stored_object, written,
 };
 use crate::support::run;
 use crate::support::schema::valid_document;
@@ -38,9 +37,7 @@ fn document_aged(age: chrono::Duration) -> String {
 async fn generate_upload_stores_the_exact_bytes_with_headers_and_public_read() {
     let moto = Moto::shared();
     let bucket = moto.create_bucket("e2e").await;
-    let kuma = KumaFixture::new(KumaVersion::V2_5_3)
-        .with_beats_shifted_to_now()
-        .start();
+    let kuma = fresh_kuma();
     let dir = tempfile::tempdir().unwrap();
     let public_url = format!("{}/{bucket}/status.json", moto.endpoint());
     let mut env = kuma_env(&kuma);
