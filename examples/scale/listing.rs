@@ -220,11 +220,7 @@ pub fn table(rows: &[ListingRow], latency: Duration) -> String {
             row.depth,
             row.rss_kib as f64 / 1024.0,
             row.scanned.map_or("-".into(), |n| n.to_string()),
-            if missed.is_empty() {
-                "all met".to_string()
-            } else {
-                missed.join("; ")
-            },
+            crate::report::targets(&missed),
         )
         .unwrap();
     }

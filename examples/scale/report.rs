@@ -262,21 +262,36 @@ fn ms(duration: Duration) -> String {
     duration.as_millis().to_string()
 }
 
+/// The targets column: `all met`, or the targets missed.
+pub fn targets(missed: &[String]) -> String {
+    match missed.is_empty() {
+        true => "all met".to_string(),
+        false => missed.join("; "),
+    }
+}
+
+/// The columns that name a cell: N, latency, M, prefix, API key.
+fn cell_columns(cell: &Cell) -> String {
+    format!(
+        "{} | {} ms | {} | {} | {}",
+        cell.monitors,
+        cell.latency.as_millis(),
+        cell.objects,
+        cell.layout.backup_prefix(),
+        if cell.api_key { "yes" } else { "no" },
+    )
+}
+
 pub fn matrix(rows: &[Row]) -> String {
     let mut out = String::from(
         "| N | latency | M | prefix | API key | wall ms | depth | bound ms | peak RSS MiB | Kuma requests (limit) | Kuma conns | S3 requests | S3 lists | slowest S3 ms | all S3 ms | targets |\n\
          |---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n",
     );
     for row in rows.iter().filter(|r| r.cell.concurrency.is_none()) {
-        let missed = row.missed();
         writeln!(
             out,
-            "| {} | {} ms | {} | {} | {} | {} | {} | {} | {:.1} | {} ({}) | {} | {} | {} | {} | {} | {} |",
-            row.cell.monitors,
-            row.cell.latency.as_millis(),
-            row.cell.objects,
-            row.cell.layout.backup_prefix(),
-            if row.cell.api_key { "yes" } else { "no" },
+            "| {} | {} | {} | {} | {:.1} | {} ({}) | {} | {} | {} | {} | {} | {} |",
+            cell_columns(&row.cell),
             ms(row.wall),
             row.depth_shown(),
             row.wall_bound().map(ms).unwrap_or_else(|| "-".into()),
@@ -288,7 +303,7 @@ pub fn matrix(rows: &[Row]) -> String {
             row.s3_lists,
             ms(row.s3_slowest),
             ms(row.s3_total),
-            if missed.is_empty() { "all met".to_string() } else { missed.join("; ") },
+            targets(&row.missed()),
         )
         .unwrap();
     }
@@ -360,12 +375,8 @@ pub fn check_head(rows: &[Row]) -> String {
         };
         writeln!(
             out,
-            "| {} | {} ms | {} | {} | {} | {} | {} | {head} | {share} |",
-            row.cell.monitors,
-            row.cell.latency.as_millis(),
-            row.cell.objects,
-            row.cell.layout.backup_prefix(),
-            if row.cell.api_key { "yes" } else { "no" },
+            "| {} | {} | {} | {head} | {share} |",
+            cell_columns(&row.cell),
             ms(row.wall),
             row.s3_requests,
         )
@@ -381,7 +392,6 @@ pub fn sweep(rows: &[Row]) -> String {
          |---|---|---|---|---|---|---|---|---|---|---|\n",
     );
     for row in rows.iter().filter(|r| r.cell.concurrency.is_some()) {
-        let missed = row.missed();
         writeln!(
             out,
             "| {} | {} | {} ms | {} | {} | {} | {} | {} | {} | {:.1} | {} |",
@@ -395,11 +405,7 @@ pub fn sweep(rows: &[Row]) -> String {
             row.kuma_connections,
             row.kuma_peak_in_flight,
             row.rss_kib as f64 / 1024.0,
-            if missed.is_empty() {
-                "all met".to_string()
-            } else {
-                missed.join("; ")
-            },
+            targets(&row.missed()),
         )
         .unwrap();
     }
