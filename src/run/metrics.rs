@@ -261,10 +261,11 @@ impl MetricsFile {
         let ended_at = SystemTime::now()
             .duration_since(UNIX_EPOCH)
             .map_or(0.0, |since| since.as_secs_f64());
+        let s3 = crate::s3::requests_sent();
         let sent = Requests {
             kuma: kuma::requests_sent_by_process(),
-            s3: crate::s3::requests_sent().requests,
-            s3_retries: crate::s3::requests_sent().retries,
+            s3: s3.requests,
+            s3_retries: s3.retries,
         };
         let written = self.try_write(record.facts(), exit, duration, ended_at, sent);
         if let Err(err) = written {
